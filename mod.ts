@@ -1,0 +1,67 @@
+/**
+ * anyts: AnyIO for TypeScript. Trio-style structured concurrency (task groups, cancel
+ * scopes, level-triggered cancellation, shielding, timeouts) that works the same on Node,
+ * Deno and Bun.
+ *
+ * @example
+ * ```ts
+ * import { moveOnAfter, run, sleep, taskGroup } from "@anyts/anyts";
+ *
+ * await run(async () => {
+ *   await taskGroup(async (tg) => {
+ *     tg.startSoon(async () => {
+ *       await moveOnAfter(100, () => sleep(10_000)); // gives up after 100 ms
+ *     });
+ *     tg.startSoon(sleep, 50);
+ *   });
+ * });
+ * ```
+ *
+ * @module
+ */
+export {
+  type Backend,
+  type BackendName,
+  detectRuntime,
+  getAvailableBackends,
+  loadBackend,
+  type RuntimeName,
+  type TimerHandle,
+} from "./src/backend.ts";
+export { currentBackend, run, type RunOptions } from "./src/core/run.ts";
+export {
+  CancelScope,
+  type CancelScopeOptions,
+  currentEffectiveDeadline,
+} from "./src/core/cancel-scope.ts";
+export {
+  cancelShieldedCheckpoint,
+  checkpoint,
+  checkpointIfCancelled,
+  currentTime,
+  sleep,
+  sleepForever,
+  sleepUntil,
+} from "./src/core/time.ts";
+export { failAfter, failAt, type FailOptions, moveOnAfter, moveOnAt, type MoveOnOptions } from "./src/core/timeouts.ts";
+export { taskGroup, type TaskGroup, type TaskStatus } from "./src/core/task-group.ts";
+export type { TaskHandle, TaskState } from "./src/core/task.ts";
+export { amap, type AmapOptions, gather, type GatherResults, race } from "./src/core/combinators.ts";
+export { type Disarm, waitCancellable } from "./src/core/wait.ts";
+export {
+  BrokenResourceError,
+  BrokenWorkerError,
+  BusyResourceError,
+  CalledProcessError,
+  Cancelled,
+  ClosedResourceError,
+  ConnectionFailed,
+  DelimiterNotFound,
+  EndOfStream,
+  IncompleteRead,
+  TaskCancelledError,
+  TaskGroupError,
+  TimeoutError,
+  TypedAttributeLookupError,
+  WouldBlock,
+} from "./src/core/errors.ts";

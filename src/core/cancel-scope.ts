@@ -1,0 +1,439 @@
+/**
+ * Cancel scopes: Trio's level-triggered cancellation, carried by the async context.
+ *
+ * A scope is entered with {@linkcode CancelScope.run}. Cancelling it (by hand, by its
+ * deadline, or through an outer scope) makes every checkpoint inside it raise
+ * {@linkcode Cancelled} until the scope exits, where the scope catches the cancellation it
+ * caused itself. Waits blocked inside the scope are woken at once.
+ *
+ * @module
+ */
+import { type Backend, getAvailableBackends, loadBackend, provisionalBackend, type TimerHandle } from "../backend.ts";
+import { scopeStorage, type TaskIdentity } from "./context.ts";
+import { Cancelled } from "./errors.ts";
+
+const IDLE = 0;
+const ACTIVE = 1;
+const EXITED = 2;
+
+/** Wakes one blocked wait with the scope whose cancellation reached it. Internal. */
+export type Waker = (source: CancelScope) => void;
+
+/**
+ * Options of {@linkcode CancelScope}.
+ *
+ * @example
+ * ```ts
+ * import { CancelScope, currentTime } from "@anyts/anyts";
+ * const options = { deadline: currentTime() + 1_000, shield: false };
+ * new CancelScope(options);
+ * ```
+ */
+export interface CancelScopeOptions {
+  /** Absolute deadline on the {@linkcode currentTime} clock; `Infinity` (default) for none. */
+  deadline?: number;
+  /** Whether outer cancellation is blocked from reaching inside. Default `false`. */
+  shield?: boolean;
+  /**
+   * An external `AbortSignal` bound to the scope: when it aborts, the scope is cancelled
+   * with the signal's reason. This is how any `AbortSignal` (a request's, a framework's)
+   * drives anyts cancellation.
+   */
+  signal?: AbortSignal;
+}
+
+/**
+ * A region of code that can be cancelled as a whole, by hand or at a deadline.
+ *
+ * Semantics (Trio's and AnyIO's):
+ * - Cancellation is level-triggered: once the scope is cancelled, every checkpoint inside
+ *   it raises {@linkcode Cancelled}, not only the first one.
+ * - Cancelling a scope cancels every unshielded scope and task nested in it.
+ * - A shielded scope blocks cancellation coming from outside, but not its own `cancel()`
+ *   or deadline. Unshielding it delivers a pending outer cancellation at once.
+ * - A scope catches only the cancellation it caused itself (it was cancelled and no outer
+ *   cancellation is visible to it); it then sets `cancelledCaught` and `run` resolves to
+ *   `undefined`.
+ * - A deadline already in the past on entry cancels at the first checkpoint.
+ * - A scope can be entered once.
+ *
+ * @example
+ * ```ts
+ * import { CancelScope, sleep } from "@anyts/anyts";
+ *
+ * const scope = new CancelScope();
+ * setTimeout(() => scope.cancel("user pressed stop"), 10);
+ * await scope.run(async () => {
+ *   await sleep(60_000);
+ * });
+ * console.log(scope.cancelledCaught); // true
+ * ```
+ */
+export class CancelScope {
+  /** @ignore */
+  _parent: CancelScope | undefined = undefined;
+  /** @ignore */
+  _children: Set<CancelScope> | undefined = undefined;
+  /** @ignore */
+  _waiters: Set<Waker> | undefined = undefined;
+  /** @ignore */
+  _state: number = IDLE;
+  /** @ignore */
+  _cancelCalled = false;
+  /** @ignore */
+  _cancelReason: string | undefined = undefined;
+  /** @ignore */
+  _deadlineExpired = false;
+  /** @ignore */
+  _cancelledCaught = false;
+  /** @ignore */
+  _shield: boolean;
+  /** @ignore */
+  _deadline: number;
+  /** @ignore */
+  _timer: TimerHandle | undefined = undefined;
+  /** @ignore */
+  _controller: AbortController | undefined = undefined;
+  /** @ignore */
+  _boundSignal: AbortSignal | undefined;
+  /** @ignore */
+  _onBoundAbort: (() => void) | undefined = undefined;
+  /** @ignore */
+  _backend: Backend = provisionalBackend;
+  /** @ignore */
+  _task: TaskIdentity = implicitRootTask;
+
+  /**
+   * @param options `deadline` (absolute, on the {@linkcode currentTime} clock), `shield`,
+   *   and `signal` (an external AbortSignal that cancels the scope when it aborts)
+   */
+  constructor(options?: CancelScopeOptions) {
+    this._deadline = validateDeadline(options?.deadline ?? Infinity, "deadline");
+    const shield = options?.shield ?? false;
+    if (typeof shield !== "boolean") throw new TypeError(`shield must be a boolean, got ${typeof shield}`);
+    this._shield = shield;
+    const signal = options?.signal;
+    if (signal !== undefined && !(signal instanceof AbortSignal)) {
+      throw new TypeError("signal must be an AbortSignal");
+    }
+    this._boundSignal = signal;
+  }
+
+  /**
+   * Runs `fn` inside this scope and resolves to its result, or to `undefined` if the scope
+   * caught the cancellation it caused. Throws if the scope was entered before.
+   *
+   * @example
+   * ```ts
+   * import { CancelScope, currentTime, sleep } from "@anyts/anyts";
+   * const scope = new CancelScope({ deadline: currentTime() + 10 });
+   * const result = await scope.run(async () => { await sleep(1_000); return "done"; });
+   * console.log(result, scope.cancelledCaught); // undefined true
+   * ```
+   */
+  async run<T>(fn: (scope: CancelScope) => Promise<T> | T): Promise<T | undefined> {
+    if (typeof fn !== "function") throw new TypeError(`fn must be a function, got ${typeof fn}`);
+    this._enter(currentScope());
+    try {
+      return await scopeStorage.run(this, fn, this);
+    } catch (error) {
+      if (this._catches(error)) return undefined;
+      throw error;
+    } finally {
+      this._exit();
+    }
+  }
+
+  /**
+   * Cancels the scope: every checkpoint inside it raises {@linkcode Cancelled} from now
+   * on, and waits blocked inside it are woken. Idempotent; allowed before and after `run`.
+   *
+   * @example
+   * ```ts
+   * import { CancelScope, sleepForever } from "@anyts/anyts";
+   * const scope = new CancelScope();
+   * const running = scope.run(sleepForever);
+   * scope.cancel("no longer needed");
+   * await running;
+   * ```
+   */
+  cancel(reason?: string): void {
+    if (this._cancelCalled) return;
+    this._cancelCalled = true;
+    this._cancelReason = reason === undefined ? undefined : String(reason);
+    if (this._timer !== undefined) {
+      this._backend.clearTimer(this._timer);
+      this._timer = undefined;
+    }
+    if (this._state === ACTIVE) this._deliver(this);
+    else if (this._controller !== undefined && this._state === IDLE) this._abortSignal(this);
+  }
+
+  /**
+   * The absolute deadline on the {@linkcode currentTime} clock; `Infinity` means none.
+   * Setting it reschedules the timeout; a deadline in the past cancels at once.
+   *
+   * @example
+   * ```ts
+   * import { CancelScope, currentTime, sleep } from "@anyts/anyts";
+   * await new CancelScope().run(async (scope) => {
+   *   scope.deadline = currentTime() + 50;
+   *   scope.deadline += 1_000; // moved later: no timeout at +50
+   *   await sleep(60);
+   * });
+   * ```
+   */
+  get deadline(): number {
+    return this._deadline;
+  }
+  set deadline(value: number) {
+    this._deadline = validateDeadline(value, "deadline");
+    if (this._state !== ACTIVE || this._cancelCalled) return;
+    if (this._timer !== undefined) {
+      this._backend.clearTimer(this._timer);
+      this._timer = undefined;
+    }
+    if (value !== Infinity) this._armDeadline();
+  }
+
+  /**
+   * Whether outer cancellation is blocked. Unshielding a scope inside a cancelled outer
+   * scope delivers that cancellation at once.
+   *
+   * @example
+   * ```ts
+   * import { CancelScope, sleep } from "@anyts/anyts";
+   * await new CancelScope({ shield: true }).run(async () => {
+   *   await sleep(10); // not interrupted by outer cancellation
+   * });
+   * ```
+   */
+  get shield(): boolean {
+    return this._shield;
+  }
+  set shield(value: boolean) {
+    if (typeof value !== "boolean") throw new TypeError(`shield must be a boolean, got ${typeof value}`);
+    if (value === this._shield) return;
+    this._shield = value;
+    if (!value && this._state === ACTIVE) {
+      const source = this._parent?._cancelledBy();
+      if (source !== undefined) this._deliver(source);
+    }
+  }
+
+  /**
+   * Whether `cancel()` was called or the deadline passed.
+   *
+   * @example
+   * ```ts
+   * import { CancelScope } from "@anyts/anyts";
+   * const scope = new CancelScope();
+   * scope.cancel();
+   * console.log(scope.cancelCalled); // true
+   * ```
+   */
+  get cancelCalled(): boolean {
+    return this._cancelCalled;
+  }
+
+  /**
+   * Whether this scope caught the {@linkcode Cancelled} that it caused.
+   *
+   * @example
+   * ```ts
+   * import { moveOnAfter, sleepForever } from "@anyts/anyts";
+   * await moveOnAfter(5, async (scope) => {
+   *   try { await sleepForever(); } finally { console.log(scope.cancelledCaught); } // false: not exited yet
+   * });
+   * ```
+   */
+  get cancelledCaught(): boolean {
+    return this._cancelledCaught;
+  }
+
+  /**
+   * An `AbortSignal` that aborts (with a {@linkcode Cancelled} as reason) when this scope
+   * becomes effectively cancelled — by itself or by an outer scope it does not shield.
+   * Pass it to `fetch` or any other AbortSignal-aware API.
+   *
+   * @example
+   * ```ts
+   * import { moveOnAfter } from "@anyts/anyts";
+   * await moveOnAfter(1_000, async (scope) => {
+   *   scope.signal.addEventListener("abort", () => console.log("aborted"));
+   * });
+   * ```
+   */
+  get signal(): AbortSignal {
+    if (this._controller === undefined) {
+      this._controller = new AbortController();
+      const source = this._state === ACTIVE ? this._cancelledBy() : this._cancelCalled ? this : undefined;
+      if (source !== undefined) this._abortSignal(source);
+    }
+    return this._controller.signal;
+  }
+
+  /** @ignore The scope whose cancellation reaches this one, if any. The checkpoint hot path. */
+  _cancelledBy(): CancelScope | undefined {
+    let scope: CancelScope | undefined = this;
+    do {
+      if (scope._cancelCalled) return scope;
+      if (scope._shield) return undefined;
+      scope = scope._parent;
+    } while (scope !== undefined);
+    return undefined;
+  }
+
+  /** @ignore */
+  _enter(parent: CancelScope): void {
+    if (this._state !== IDLE) {
+      throw new Error("this CancelScope was already entered; a cancel scope can be entered only once");
+    }
+    this._state = ACTIVE;
+    this._parent = parent;
+    this._backend = parent._backend;
+    this._task = parent._task;
+    (parent._children ??= new Set()).add(this);
+    const signal = this._boundSignal;
+    if (signal !== undefined) {
+      if (signal.aborted) this.cancel(describeAbortReason(signal.reason));
+      else {
+        this._onBoundAbort = () => this.cancel(describeAbortReason(signal.reason));
+        signal.addEventListener("abort", this._onBoundAbort, { once: true });
+      }
+    }
+    if (!this._cancelCalled && this._deadline !== Infinity) this._armDeadline();
+  }
+
+  /** @ignore */
+  _exit(): void {
+    this._state = EXITED;
+    this._parent!._children!.delete(this);
+    if (this._timer !== undefined) {
+      this._backend.clearTimer(this._timer);
+      this._timer = undefined;
+    }
+    if (this._onBoundAbort !== undefined) {
+      this._boundSignal!.removeEventListener("abort", this._onBoundAbort);
+      this._onBoundAbort = undefined;
+    }
+  }
+
+  /** @ignore Moves an active scope under another parent (used when a started task joins its group). */
+  _reparent(parent: CancelScope): void {
+    this._parent!._children!.delete(this);
+    this._parent = parent;
+    (parent._children ??= new Set()).add(this);
+    if (!this._shield) {
+      const source = parent._cancelledBy();
+      if (source !== undefined) this._deliver(source);
+    }
+  }
+
+  /** @ignore Whether the error leaving the scope is the cancellation this scope caused. */
+  _catches(error: unknown): boolean {
+    if (!(error instanceof Cancelled) || !this._cancelCalled) return false;
+    if (!this._shield && this._parent?._cancelledBy() !== undefined) return false;
+    this._cancelledCaught = true;
+    return true;
+  }
+
+  /** @ignore */
+  _armDeadline(): void {
+    const backend = this._backend;
+    const delay = this._deadline - backend.currentTime();
+    if (delay <= 0) {
+      this._expire();
+      return;
+    }
+    this._timer = backend.setTimer(delay, () => {
+      this._timer = undefined;
+      // Timers may fire a fraction of a millisecond early: never cancel before the deadline.
+      if (this._state === ACTIVE && !this._cancelCalled) this._armDeadline();
+    });
+  }
+
+  /** @ignore */
+  _expire(): void {
+    if (this._cancelCalled) return;
+    this._deadlineExpired = true;
+    this.cancel("deadline exceeded");
+  }
+
+  /** @ignore Delivers `source`'s cancellation to this scope and its unshielded descendants. */
+  _deliver(source: CancelScope): void {
+    if (this._controller !== undefined) this._abortSignal(source);
+    const waiters = this._waiters;
+    if (waiters !== undefined && waiters.size !== 0) {
+      for (const wake of waiters) wake(source);
+    }
+    const children = this._children;
+    if (children !== undefined) {
+      for (const child of children) if (!child._shield) child._deliver(source);
+    }
+  }
+
+  /** @ignore */
+  _abortSignal(source: CancelScope): void {
+    const controller = this._controller!;
+    if (!controller.signal.aborted) controller.abort(new Cancelled(source._cancelReason));
+  }
+}
+
+/** The task of code that runs outside any `run`. */
+const implicitRootTask: TaskIdentity = { name: "implicit root" };
+
+/**
+ * The implicit root that code outside any `run` belongs to: never cancelled, on the
+ * default backend of this runtime.
+ */
+const implicitRoot = new CancelScope();
+implicitRoot._state = ACTIVE;
+{
+  const native = getAvailableBackends()[0];
+  if (native !== undefined) {
+    loadBackend(native).then((backend) => (implicitRoot._backend = backend), () => {});
+  }
+}
+
+/** The innermost cancel scope of the running code. Internal. */
+export function currentScope(): CancelScope {
+  return scopeStorage.getStore() ?? implicitRoot;
+}
+
+/**
+ * The effective deadline of the running code: the earliest deadline of the enclosing
+ * scopes up to the nearest shield, `-Infinity` if it is already cancelled, `Infinity` if
+ * there is none.
+ *
+ * @example
+ * ```ts
+ * import { currentEffectiveDeadline, moveOnAfter } from "@anyts/anyts";
+ * await moveOnAfter(1_000, () => {
+ *   console.log(currentEffectiveDeadline()); // about currentTime() + 1000
+ * });
+ * ```
+ */
+export function currentEffectiveDeadline(): number {
+  let deadline = Infinity;
+  let scope: CancelScope | undefined = currentScope();
+  do {
+    if (scope._cancelCalled) return -Infinity;
+    if (scope._deadline < deadline) deadline = scope._deadline;
+    if (scope._shield) break;
+    scope = scope._parent;
+  } while (scope !== undefined);
+  return deadline;
+}
+
+/** @ignore Throws a RangeError for NaN and a TypeError for a non-number. */
+export function validateDeadline(value: number, name: string): number {
+  if (typeof value !== "number") throw new TypeError(`${name} must be a number, got ${typeof value}`);
+  if (Number.isNaN(value)) throw new RangeError(`${name} must not be NaN`);
+  return value;
+}
+
+function describeAbortReason(reason: unknown): string {
+  if (reason instanceof Error) return reason.message || reason.name;
+  return reason === undefined ? "aborted" : String(reason);
+}

@@ -1,0 +1,75 @@
+/**
+ * The entry point: run a function as a root task on a chosen backend.
+ *
+ * @module
+ */
+import { type BackendName, getAvailableBackends, loadBackend } from "../backend.ts";
+import { CancelScope, currentScope } from "./cancel-scope.ts";
+import { scopeStorage } from "./context.ts";
+
+/**
+ * Options of {@linkcode run}.
+ *
+ * @example
+ * ```ts
+ * import { run } from "@anyts/anyts";
+ * await run(async () => {}, { backend: "node", signal: AbortSignal.timeout(1_000) });
+ * ```
+ */
+export interface RunOptions {
+  /** The backend to run on; default: the native one of this runtime. */
+  backend?: BackendName;
+  /** Aborting it cancels the root scope; `run` then rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/**
+ * Runs `fn` as a root task on a backend (default: this runtime's native one) and resolves
+ * to its result. If `signal` aborts, the root scope is cancelled; if that interrupts `fn`,
+ * `run` rejects with `signal.reason` (as `fetch` does).
+ *
+ * Calling `run` is optional: code outside any `run` behaves as inside an implicit root task
+ * that is never cancelled, on the default backend.
+ *
+ * @example
+ * ```ts
+ * import { currentBackend, run, sleep } from "@anyts/anyts";
+ * const name = await run(async () => {
+ *   await sleep(1);
+ *   return currentBackend();
+ * });
+ * console.log(name); // "node", "deno" or "bun"
+ * ```
+ */
+export async function run<T>(fn: () => Promise<T> | T, options?: RunOptions): Promise<T> {
+  if (typeof fn !== "function") throw new TypeError(`run: fn must be a function, got ${typeof fn}`);
+  const name = options?.backend ?? getAvailableBackends()[0];
+  if (name === undefined) throw new Error("run: no backend is available on this runtime");
+  const backend = await loadBackend(name);
+  const signal = options?.signal;
+  const scope = new CancelScope({ signal });
+  scope._enter(currentScope());
+  scope._backend = backend;
+  scope._task = { name: "root" };
+  try {
+    return await scopeStorage.run(scope, fn);
+  } catch (error) {
+    if (scope._catches(error)) throw signal!.reason;
+    throw error;
+  } finally {
+    scope._exit();
+  }
+}
+
+/**
+ * The name of the backend of the enclosing `run` (outside any `run`: the default backend).
+ *
+ * @example
+ * ```ts
+ * import { currentBackend, run } from "@anyts/anyts";
+ * await run(() => console.log(currentBackend()), { backend: "node" }); // "node"
+ * ```
+ */
+export function currentBackend(): BackendName {
+  return currentScope()._backend.name;
+}

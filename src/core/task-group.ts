@@ -1,0 +1,248 @@
+/**
+ * Task groups (Trio's nurseries): structured concurrency. A group's tasks cannot outlive
+ * it, a failing task cancels its siblings, and no error is lost.
+ *
+ * @module
+ */
+import { CancelScope, currentScope } from "./cancel-scope.ts";
+import { scopeStorage } from "./context.ts";
+import { Cancelled, TaskGroupError } from "./errors.ts";
+import { Task, TASK_CANCELLED, TASK_FAILED, TASK_FINISHED, type TaskHandle, type TaskOutcome } from "./task.ts";
+
+/**
+ * What a task started with {@linkcode TaskGroup.start} calls once it is ready; the value
+ * becomes the result of `start`.
+ *
+ * @example
+ * ```ts
+ * import { sleepForever, taskGroup, type TaskStatus } from "@anyts/anyts";
+ * async function server(status: TaskStatus<number>) {
+ *   status.started(8080);
+ *   await sleepForever();
+ * }
+ * await taskGroup(async (tg) => {
+ *   console.log(await tg.start(server)); // 8080
+ *   tg.cancelScope.cancel();
+ * });
+ * ```
+ */
+export interface TaskStatus<T> {
+  /** Signals that the task is ready; moves it from the caller of `start` into the group. */
+  started(value?: T): void;
+}
+
+/**
+ * The handle passed to the body of {@linkcode taskGroup}, for starting tasks in it.
+ *
+ * @example
+ * ```ts
+ * import { sleep, taskGroup } from "@anyts/anyts";
+ * await taskGroup(async (tg) => {
+ *   tg.startSoon(sleep, 10);
+ *   tg.startSoon(sleep, 20);
+ * }); // returns after 20 ms, when both tasks are done
+ * ```
+ */
+export interface TaskGroup {
+  /** The scope of the group: cancelling it cancels the body and every task. */
+  readonly cancelScope: CancelScope;
+  /**
+   * Starts `fn(...args)` as a task of the group. It begins running after the caller's
+   * current synchronous code, on the next microtask turn.
+   */
+  startSoon<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void;
+  /**
+   * Starts `fn(status)` and waits until it calls `status.started(value)`; resolves to
+   * that value. Until then the task runs in the caller's scope and its errors go to the
+   * caller; after it, the task belongs to the group. Returning without calling `started()`
+   * is an error.
+   */
+  start<T = undefined>(fn: (status: TaskStatus<T>) => unknown): Promise<T>;
+  /** Starts `fn(...args)` as a task and returns a handle to await or cancel it. */
+  spawn<T, A extends unknown[]>(fn: (...args: A) => T | Promise<T>, ...args: A): TaskHandle<T>;
+}
+
+class TaskGroupImpl implements TaskGroup {
+  readonly cancelScope: CancelScope;
+  /** @ignore */
+  _pending = 0;
+  /** @ignore */
+  _closed = false;
+  /** @ignore */
+  _errors: unknown[] = [];
+  /** @ignore */
+  _onIdle: (() => void) | undefined = undefined;
+
+  constructor(scope: CancelScope) {
+    this.cancelScope = scope;
+  }
+
+  startSoon<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
+    this._launch(fn, args, "startSoon");
+  }
+
+  spawn<T, A extends unknown[]>(fn: (...args: A) => T | Promise<T>, ...args: A): TaskHandle<T> {
+    return this._launch(fn, args, "spawn") as Task<T>;
+  }
+
+  start<T = undefined>(fn: (status: TaskStatus<T>) => unknown): Promise<T> {
+    try {
+      this._check(fn, "start");
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<T>((resolve, reject) => {
+      const status = new StartStatus<T>(this, resolve, reject);
+      status._task = this._launch(fn, [status], "start", currentScope(), status);
+    });
+  }
+
+  /** @ignore */
+  _check(fn: unknown, method: string): void {
+    if (typeof fn !== "function") {
+      throw new TypeError(`${method}: the task must be a function, got ${fn === null ? "null" : typeof fn}`);
+    }
+    if (this._closed) {
+      throw new Error(`${method}: this task group has exited; no task can be started in it`);
+    }
+  }
+
+  /** @ignore */
+  _launch(
+    fn: (...args: never[]) => unknown,
+    args: unknown[],
+    method: string,
+    parent: CancelScope = this.cancelScope,
+    starting?: StartStatus<never>,
+  ): Task<unknown> {
+    this._check(fn, method);
+    const scope = new CancelScope();
+    scope._enter(parent);
+    const task = new Task<unknown>(fn.name || "anonymous", scope);
+    this._pending++;
+    scopeStorage.run(scope, runTask, this, task, fn as (...args: unknown[]) => unknown, args, starting);
+    return task;
+  }
+
+  /** @ignore Records a failure (once per error object) and cancels the group. */
+  _fail(error: unknown, culprit: string): void {
+    if (!this._errors.includes(error)) this._errors.push(error);
+    this.cancelScope.cancel(`${culprit} failed`);
+  }
+
+  /** @ignore */
+  _taskDone(task: Task<unknown>, outcome: TaskOutcome, result: unknown, starting: StartStatus<never> | undefined): void {
+    task._settle(outcome, result);
+    if (starting !== undefined && !starting._started) starting._endedBeforeStarted(task, outcome, result);
+    else if (outcome === TASK_FAILED) this._fail(result, `task ${task.name}`);
+    if (--this._pending === 0 && this._onIdle !== undefined) this._onIdle();
+  }
+}
+
+class StartStatus<T> implements TaskStatus<T> {
+  /** @ignore */
+  _started = false;
+  /** @ignore */
+  _task: Task<unknown> | undefined = undefined;
+
+  private readonly group: TaskGroupImpl;
+  private readonly resolve: (value: T) => void;
+  private readonly reject: (error: unknown) => void;
+
+  constructor(group: TaskGroupImpl, resolve: (value: T) => void, reject: (error: unknown) => void) {
+    this.group = group;
+    this.resolve = resolve;
+    this.reject = reject;
+  }
+
+  started(value?: T): void {
+    const task = this._task!;
+    if (this._started) throw new Error(`started() was already called for task ${task.name}`);
+    if (task._outcome !== 0) throw new Error(`started() called after task ${task.name} returned`);
+    if (this.group._closed) throw new Error("started(): the task group has exited");
+    this._started = true;
+    task._scope._reparent(this.group.cancelScope);
+    this.resolve(value as T);
+  }
+
+  /** @ignore */
+  _endedBeforeStarted(task: Task<unknown>, outcome: TaskOutcome, result: unknown): void {
+    // A failure or a cancellation before started() belongs to the caller of start().
+    if (outcome === TASK_FINISHED) {
+      this.reject(new Error(`task ${task.name} returned without calling status.started()`));
+    } else this.reject(result);
+  }
+}
+
+async function runTask(
+  group: TaskGroupImpl,
+  task: Task<unknown>,
+  fn: (...args: unknown[]) => unknown,
+  args: unknown[],
+  starting: StartStatus<never> | undefined,
+): Promise<void> {
+  let outcome: TaskOutcome;
+  let result: unknown;
+  try {
+    await undefined; // run soon: after the code that started the task
+    result = await fn(...args);
+    outcome = TASK_FINISHED;
+  } catch (error) {
+    result = error;
+    // A Cancelled is the task's cancellation only if its scope really is cancelled.
+    outcome = error instanceof Cancelled && task._scope._cancelledBy() !== undefined ? TASK_CANCELLED : TASK_FAILED;
+  }
+  task._scope._exit();
+  group._taskDone(task, outcome, result, starting);
+}
+
+/**
+ * Runs `fn` with a new {@linkcode TaskGroup} and returns its result once `fn` and every
+ * task started in the group have finished.
+ *
+ * - A task (or the body) that fails cancels the group's scope: the body and the other
+ *   tasks are cancelled at their next checkpoint.
+ * - Every error other than cancellation, of the body and the tasks, is thrown together as
+ *   {@linkcode TaskGroupError} (`errors` in the order they happened), even a single one.
+ * - If the group's own scope was cancelled (`tg.cancelScope.cancel()`), the group catches
+ *   that cancellation and resolves to `fn`'s result, or `undefined` if `fn` was
+ *   interrupted. Cancellation from outside propagates as {@linkcode Cancelled} once every
+ *   task has finished.
+ *
+ * @example
+ * ```ts
+ * import { sleep, taskGroup } from "@anyts/anyts";
+ * const order: string[] = [];
+ * await taskGroup(async (tg) => {
+ *   tg.startSoon(async () => { await sleep(20); order.push("slow"); });
+ *   tg.startSoon(async () => { await sleep(10); order.push("fast"); });
+ * });
+ * console.log(order); // ["fast", "slow"]
+ * ```
+ */
+export async function taskGroup<T>(fn: (tg: TaskGroup) => Promise<T> | T): Promise<T> {
+  if (typeof fn !== "function") throw new TypeError(`taskGroup: fn must be a function, got ${typeof fn}`);
+  const scope = new CancelScope();
+  scope._enter(currentScope());
+  const group = new TaskGroupImpl(scope);
+  let result: T | undefined;
+  let bodyCancelled: Cancelled | undefined;
+  try {
+    result = await scopeStorage.run(scope, fn, group);
+  } catch (error) {
+    if (error instanceof Cancelled) bodyCancelled = error;
+    else group._fail(error, "the task group's body");
+  }
+  if (group._pending !== 0) await new Promise<void>((resolve) => (group._onIdle = resolve));
+  group._closed = true;
+  scope._exit();
+  if (group._errors.length !== 0) throw new TaskGroupError(group._errors);
+  if (bodyCancelled !== undefined) {
+    if (scope._catches(bodyCancelled)) return undefined as T;
+    throw bodyCancelled;
+  }
+  // Leaving the group is a checkpoint for cancellation from outside.
+  const outer = scope._shield ? undefined : scope._parent!._cancelledBy();
+  if (outer !== undefined) throw new Cancelled(outer._cancelReason);
+  return result as T;
+}

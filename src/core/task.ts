@@ -1,0 +1,125 @@
+/**
+ * A task: one concurrent call running in a task group, with its own cancel scope.
+ * {@linkcode TaskHandle} is the view of it that `spawn` returns.
+ *
+ * @module
+ */
+import type { CancelScope } from "./cancel-scope.ts";
+import type { TaskIdentity } from "./context.ts";
+import { TaskCancelledError } from "./errors.ts";
+import { waitCancellable } from "./wait.ts";
+
+/**
+ * Where a task is in its life: running (`pending`, or `cancelling` once its scope is
+ * cancelled), or done (`finished`, `cancelled` or `failed`).
+ */
+export type TaskState = "pending" | "cancelling" | "finished" | "cancelled" | "failed";
+
+/**
+ * A running task that can be awaited and cancelled on its own, returned by
+ * `TaskGroup.spawn`.
+ *
+ * Awaiting it is a checkpoint. It resolves to the task's result; it rejects with the
+ * task's error if it failed (the error is also reported by the task group), and with
+ * {@linkcode TaskCancelledError} if the task was cancelled while the awaiting code was not.
+ *
+ * @example
+ * ```ts
+ * import { sleep, taskGroup } from "@anyts/anyts";
+ * await taskGroup(async (tg) => {
+ *   const handle = tg.spawn(async (ms: number) => { await sleep(ms); return ms * 2; }, 5);
+ *   console.log(handle.status); // "pending"
+ *   console.log(await handle);  // 10
+ * });
+ * ```
+ */
+export interface TaskHandle<T> extends PromiseLike<T> {
+  /** The task's name: the function's name, or `anonymous`. */
+  readonly name: string;
+  /** Where the task is in its life. */
+  readonly status: TaskState;
+  /** Cancels this task only (its scope); idempotent. */
+  cancel(reason?: string): void;
+}
+
+const RUNNING = 0;
+const FINISHED = 1;
+const CANCELLED = 2;
+const FAILED = 3;
+
+/** The outcome codes of a task. Internal. */
+export type TaskOutcome = typeof FINISHED | typeof CANCELLED | typeof FAILED;
+/** @ignore */
+export const TASK_FINISHED: TaskOutcome = FINISHED;
+/** @ignore */
+export const TASK_CANCELLED: TaskOutcome = CANCELLED;
+/** @ignore */
+export const TASK_FAILED: TaskOutcome = FAILED;
+
+/** @ignore The task record behind a TaskHandle. Internal. */
+export class Task<T> implements TaskHandle<T>, TaskIdentity {
+  readonly name: string;
+  /** @ignore */
+  _scope: CancelScope;
+  /** @ignore */
+  _outcome: number = RUNNING;
+  /** @ignore */
+  _result: unknown = undefined;
+  /** @ignore */
+  _watchers: Set<() => void> | undefined = undefined;
+
+  constructor(name: string, scope: CancelScope) {
+    this.name = name;
+    this._scope = scope;
+    scope._task = this;
+  }
+
+  get status(): TaskState {
+    switch (this._outcome) {
+      case FINISHED:
+        return "finished";
+      case CANCELLED:
+        return "cancelled";
+      case FAILED:
+        return "failed";
+      default:
+        return this._scope._cancelledBy() === undefined ? "pending" : "cancelling";
+    }
+  }
+
+  cancel(reason?: string): void {
+    this._scope.cancel(reason);
+  }
+
+  then<R1 = T, R2 = never>(
+    onFulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onRejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this._outcomePromise().then(onFulfilled, onRejected);
+  }
+
+  /** @ignore */
+  _settle(outcome: TaskOutcome, result: unknown): void {
+    this._outcome = outcome;
+    this._result = result;
+    const watchers = this._watchers;
+    if (watchers !== undefined) {
+      this._watchers = undefined;
+      for (const watcher of watchers) watcher();
+    }
+  }
+
+  /** @ignore */
+  _outcomePromise(): Promise<T> {
+    return waitCancellable<void>((resolve) => {
+      if (this._outcome !== RUNNING) return resolve();
+      const watchers = (this._watchers ??= new Set());
+      watchers.add(resolve);
+      return () => watchers.delete(resolve);
+    }).then(() => {
+      if (this._outcome === FINISHED) return this._result as T;
+      if (this._outcome === FAILED) throw this._result;
+      throw new TaskCancelledError(this.name);
+    });
+  }
+}

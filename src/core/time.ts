@@ -1,0 +1,153 @@
+/**
+ * Time and checkpoints. Durations are milliseconds; deadlines are absolute values of
+ * {@linkcode currentTime} (a monotonic clock, in milliseconds).
+ *
+ * @module
+ */
+import { currentScope } from "./cancel-scope.ts";
+import { Cancelled } from "./errors.ts";
+import { waitCancellable } from "./wait.ts";
+
+const resolved: Promise<void> = Promise.resolve();
+
+/**
+ * The monotonic clock that deadlines are measured on, in milliseconds.
+ *
+ * @example
+ * ```ts
+ * import { currentTime, sleep } from "@anyts/anyts";
+ * const start = currentTime();
+ * await sleep(10);
+ * console.log(currentTime() - start >= 10); // true
+ * ```
+ */
+export function currentTime(): number {
+  return currentScope()._backend.currentTime();
+}
+
+/**
+ * Raises {@linkcode Cancelled} if the current scope is effectively cancelled, then yields
+ * to other ready tasks (one microtask turn: cheap, but it does not let I/O callbacks run;
+ * use `sleep(0)` for that).
+ *
+ * @example
+ * ```ts
+ * import { checkpoint } from "@anyts/anyts";
+ * for (let i = 0; i < 1_000; i++) {
+ *   await checkpoint(); // a long loop stays cancellable
+ * }
+ * ```
+ */
+export function checkpoint(): Promise<void> {
+  const source = currentScope()._cancelledBy();
+  if (source !== undefined) return Promise.reject(new Cancelled(source._cancelReason));
+  return resolved;
+}
+
+/**
+ * Raises {@linkcode Cancelled}, synchronously, if the current scope is effectively
+ * cancelled; does not yield.
+ *
+ * @example
+ * ```ts
+ * import { checkpointIfCancelled } from "@anyts/anyts";
+ * checkpointIfCancelled();
+ * ```
+ */
+export function checkpointIfCancelled(): void {
+  const source = currentScope()._cancelledBy();
+  if (source !== undefined) throw new Cancelled(source._cancelReason);
+}
+
+/**
+ * Yields to other ready tasks without checking for cancellation.
+ *
+ * @example
+ * ```ts
+ * import { cancelShieldedCheckpoint } from "@anyts/anyts";
+ * await cancelShieldedCheckpoint();
+ * ```
+ */
+export function cancelShieldedCheckpoint(): Promise<void> {
+  return resolved;
+}
+
+/**
+ * Sleeps for `ms` milliseconds (at least), as a cancellable checkpoint. `sleep(0)` waits
+ * for one turn of the event loop, so that I/O callbacks can run. `Infinity` sleeps until
+ * cancelled. A negative or NaN duration throws a RangeError.
+ *
+ * @example
+ * ```ts
+ * import { sleep } from "@anyts/anyts";
+ * await sleep(10);
+ * ```
+ */
+export function sleep(ms: number): Promise<void> {
+  try {
+    validateDuration(ms, "ms");
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  if (ms === Infinity) return sleepForever();
+  const scope = currentScope();
+  return sleepUntilOn(scope._backend.currentTime() + ms, scope);
+}
+
+/**
+ * Sleeps until `deadline` on the {@linkcode currentTime} clock, as a cancellable
+ * checkpoint. A deadline in the past still checkpoints; NaN throws a RangeError.
+ *
+ * @example
+ * ```ts
+ * import { currentTime, sleepUntil } from "@anyts/anyts";
+ * await sleepUntil(currentTime() + 10);
+ * ```
+ */
+export function sleepUntil(deadline: number): Promise<void> {
+  if (typeof deadline !== "number") {
+    return Promise.reject(new TypeError(`deadline must be a number, got ${typeof deadline}`));
+  }
+  if (Number.isNaN(deadline)) return Promise.reject(new RangeError("deadline must not be NaN"));
+  if (deadline === Infinity) return sleepForever();
+  return sleepUntilOn(deadline, currentScope());
+}
+
+/**
+ * Sleeps until cancelled.
+ *
+ * @example
+ * ```ts
+ * import { moveOnAfter, sleepForever } from "@anyts/anyts";
+ * await moveOnAfter(10, sleepForever);
+ * ```
+ */
+export function sleepForever(): Promise<never> {
+  return waitCancellable<never>(noop);
+}
+
+function sleepUntilOn(deadline: number, scope: ReturnType<typeof currentScope>): Promise<void> {
+  const backend = scope._backend;
+  return waitCancellable<void>((resolve) => {
+    const delay = deadline - backend.currentTime();
+    if (delay <= 0) {
+      const timer = backend.setTimer(0, resolve);
+      return () => backend.clearTimer(timer);
+    }
+    let timer = backend.setTimer(delay, function fire() {
+      // Timers may fire a fraction of a millisecond early: re-arm until the deadline.
+      const remaining = deadline - backend.currentTime();
+      if (remaining > 0) timer = backend.setTimer(remaining, fire);
+      else resolve();
+    });
+    return () => backend.clearTimer(timer);
+  }, scope);
+}
+
+/** @ignore Throws unless `value` is a number that is not negative or NaN. */
+export function validateDuration(value: number, name: string): void {
+  if (typeof value !== "number") throw new TypeError(`${name} must be a number, got ${typeof value}`);
+  if (!(value >= 0)) throw new RangeError(`${name} must be a non-negative number of milliseconds, got ${value}`);
+}
+
+function noop(): void {}
