@@ -33,6 +33,7 @@ export {
   CancelScope,
   type CancelScopeOptions,
   currentEffectiveDeadline,
+  getCurrentTask,
 } from "./src/core/cancel-scope.ts";
 export {
   cancelShieldedCheckpoint,
@@ -48,6 +49,7 @@ export { taskGroup, type TaskGroup, type TaskStatus } from "./src/core/task-grou
 export type { TaskHandle, TaskState } from "./src/core/task.ts";
 export { amap, type AmapOptions, gather, type GatherResults, race } from "./src/core/combinators.ts";
 export { type Disarm, waitCancellable } from "./src/core/wait.ts";
+export type { TaskIdentity } from "./src/core/context.ts";
 export {
   BrokenResourceError,
   BrokenWorkerError,

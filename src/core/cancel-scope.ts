@@ -437,3 +437,22 @@ function describeAbortReason(reason: unknown): string {
   if (reason instanceof Error) return reason.message || reason.name;
   return reason === undefined ? "aborted" : String(reason);
 }
+
+/**
+ * The task running the current code: an identity object with a `name`, stable for the
+ * task's life (locks and capacity limiters record it as their owner). Outside any task
+ * group it is the root task of the enclosing `run`, or the implicit root.
+ *
+ * @example
+ * ```ts
+ * import { getCurrentTask, taskGroup } from "@anyts/anyts";
+ * await taskGroup(async (tg) => {
+ *   tg.startSoon(async function worker() {
+ *     console.log(getCurrentTask().name); // "worker"
+ *   });
+ * });
+ * ```
+ */
+export function getCurrentTask(): TaskIdentity {
+  return currentScope()._task;
+}
