@@ -104,6 +104,8 @@ export class CancelScope {
   _task: TaskIdentity = implicitRootTask;
 
   /**
+   * Creates a scope; it takes effect when entered with {@linkcode CancelScope.run}.
+   *
    * @param options `deadline` (absolute, on the {@linkcode currentTime} clock), `shield`,
    *   and `signal` (an external AbortSignal that cancels the scope when it aborts)
    */

@@ -27,7 +27,10 @@
  * ```
  */
 export class Cancelled extends Error {
-  /** @param reason why the scope was cancelled, when the canceller gave one */
+  /**
+   * Creates the error.
+   * @param reason why the scope was cancelled, when the canceller gave one
+   */
   constructor(reason?: string) {
     super(reason === undefined ? "cancelled" : `cancelled: ${reason}`);
     this.name = "Cancelled";
@@ -49,7 +52,10 @@ export class Cancelled extends Error {
  * ```
  */
 export class TimeoutError extends Error {
-  /** @param message what timed out */
+  /**
+   * Creates the error.
+   * @param message what timed out
+   */
   constructor(message = "deadline exceeded") {
     super(message);
     this.name = "TimeoutError";
@@ -75,6 +81,8 @@ export class TimeoutError extends Error {
  */
 export class TaskGroupError extends AggregateError {
   /**
+   * Creates the error.
+   *
    * @param errors the errors, first to happen first
    * @param message a summary
    */
@@ -105,7 +113,10 @@ export class TaskGroupError extends AggregateError {
  * ```
  */
 export class TaskCancelledError extends Error {
-  /** @param taskName the name of the cancelled task */
+  /**
+   * Creates the error.
+   * @param taskName the name of the cancelled task
+   */
   constructor(taskName: string) {
     super(`task ${taskName} was cancelled`);
     this.name = "TaskCancelledError";
@@ -122,7 +133,10 @@ export class TaskCancelledError extends Error {
  * ```
  */
 export class WouldBlock extends Error {
-  /** @param message what would have blocked */
+  /**
+   * Creates the error.
+   * @param message what would have blocked
+   */
   constructor(message = "the operation would block") {
     super(message);
     this.name = "WouldBlock";
@@ -140,7 +154,10 @@ export class WouldBlock extends Error {
  * ```
  */
 export class EndOfStream extends Error {
-  /** @param message details */
+  /**
+   * Creates the error.
+   * @param message details
+   */
   constructor(message = "end of stream") {
     super(message);
     this.name = "EndOfStream";
@@ -157,7 +174,10 @@ export class EndOfStream extends Error {
  * ```
  */
 export class ClosedResourceError extends Error {
-  /** @param message details */
+  /**
+   * Creates the error.
+   * @param message details
+   */
   constructor(message = "the resource is closed") {
     super(message);
     this.name = "ClosedResourceError";
@@ -176,6 +196,8 @@ export class ClosedResourceError extends Error {
  */
 export class BrokenResourceError extends Error {
   /**
+   * Creates the error.
+   *
    * @param message details
    * @param options the underlying error as `cause`
    */
@@ -196,7 +218,10 @@ export class BrokenResourceError extends Error {
  * ```
  */
 export class BusyResourceError extends Error {
-  /** @param action what the other task is doing, such as "receiving" */
+  /**
+   * Creates the error.
+   * @param action what the other task is doing, such as "receiving"
+   */
   constructor(action: string) {
     super(`another task is already ${action} on this resource`);
     this.name = "BusyResourceError";
@@ -213,7 +238,10 @@ export class BusyResourceError extends Error {
  * ```
  */
 export class IncompleteRead extends Error {
-  /** @param message details */
+  /**
+   * Creates the error.
+   * @param message details
+   */
   constructor(message = "the stream ended before the requested bytes arrived") {
     super(message);
     this.name = "IncompleteRead";
@@ -230,7 +258,10 @@ export class IncompleteRead extends Error {
  * ```
  */
 export class DelimiterNotFound extends Error {
-  /** @param maxBytes the limit that was reached */
+  /**
+   * Creates the error.
+   * @param maxBytes the limit that was reached
+   */
   constructor(maxBytes: number) {
     super(`the delimiter was not found within the first ${maxBytes} bytes`);
     this.name = "DelimiterNotFound";
@@ -247,7 +278,10 @@ export class DelimiterNotFound extends Error {
  * ```
  */
 export class TypedAttributeLookupError extends Error {
-  /** @param message details */
+  /**
+   * Creates the error.
+   * @param message details
+   */
   constructor(message = "the attribute is not provided by this resource") {
     super(message);
     this.name = "TypedAttributeLookupError";
@@ -269,6 +303,8 @@ export class ConnectionFailed extends Error {
   /** Every error of every attempt, in the order they happened. */
   readonly errors: readonly unknown[];
   /**
+   * Creates the error.
+   *
    * @param host the host that was being connected to
    * @param port the port
    * @param errors every underlying error
@@ -303,6 +339,8 @@ export class CalledProcessError extends Error {
   /** Its captured standard error, if any. */
   readonly stderr: Uint8Array | undefined;
   /**
+   * Creates the error.
+   *
    * @param cmd the command
    * @param returncode its exit code (negative: killed by that signal)
    * @param stdout captured standard output
@@ -338,6 +376,8 @@ export class CalledProcessError extends Error {
  */
 export class BrokenWorkerError extends Error {
   /**
+   * Creates the error.
+   *
    * @param message details
    * @param options the underlying error as `cause`
    */
