@@ -67,3 +67,39 @@ export {
   TypedAttributeLookupError,
   WouldBlock,
 } from "./src/core/errors.ts";
+export {
+  attributeMap,
+  type AttributeEntry,
+  type TypedAttribute,
+  typedAttribute,
+  type TypedAttributeMap,
+  TypedAttributeProvider,
+} from "./src/streams/typed-attribute.ts";
+export {
+  SocketAttribute,
+  type SocketAttributeSet,
+  type SocketFamily,
+  TLSAttribute,
+  type TLSAttributeSet,
+  type TLSCipher,
+} from "./src/streams/attributes.ts";
+export {
+  type AnyByteReceiveStream,
+  type AnyByteSendStream,
+  type AnyByteStream,
+  type AsyncResource,
+  type ByteReceiveStream,
+  ByteReceiveStreamBase,
+  type ByteSendStream,
+  ByteSendStreamBase,
+  type ByteStream,
+  ByteStreamBase,
+  type Listener,
+  ListenerBase,
+  type ObjectReceiveStream,
+  ObjectReceiveStreamBase,
+  type ObjectSendStream,
+  ObjectSendStreamBase,
+  type ObjectStream,
+  ObjectStreamBase,
+} from "./src/streams/types.ts";

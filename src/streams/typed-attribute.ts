@@ -42,9 +42,6 @@ export function typedAttribute<T>(name = "attribute"): TypedAttribute<T> {
   return Object.freeze({ name }) as TypedAttribute<T>;
 }
 
-/** A getter of an attribute's current value. */
-type AttributeGetter = () => unknown;
-
 /**
  * What a resource offers: each attribute key mapped to a function that returns the
  * attribute's current value. Build one with {@linkcode attributeMap}.
@@ -56,7 +53,7 @@ type AttributeGetter = () => unknown;
  * console.log(attributes.size); // 1
  * ```
  */
-export type TypedAttributeMap = ReadonlyMap<TypedAttribute<unknown>, AttributeGetter>;
+export type TypedAttributeMap = ReadonlyMap<TypedAttribute<unknown>, () => unknown>;
 
 /**
  * One entry of a {@linkcode TypedAttributeMap}: the key and a getter of a value of the
@@ -86,7 +83,7 @@ export type AttributeEntry<T> = readonly [TypedAttribute<T>, () => T];
  */
 // deno-lint-ignore no-explicit-any
 export function attributeMap(entries: readonly AttributeEntry<any>[], ...wrapped: TypedAttributeMap[]): TypedAttributeMap {
-  const map = new Map<TypedAttribute<unknown>, AttributeGetter>();
+  const map = new Map<TypedAttribute<unknown>, () => unknown>();
   for (const inner of wrapped) for (const [key, getter] of inner) map.set(key, getter);
   for (const [key, getter] of entries) {
     if (typeof getter !== "function") throw new TypeError(`the getter of attribute ${key.name} must be a function`);
