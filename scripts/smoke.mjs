@@ -1,0 +1,200 @@
+#!/usr/bin/env node
+// Consumer smoke test: does the npm package work when installed?
+//
+//   node scripts/smoke.mjs [--only node20,deno,...] [--keep]
+//
+// Packs the built package (`npm pack`; run `npm run build` first, or it is
+// built here when dist/ is missing), installs the tarball into a temporary
+// project offline (it has no dependencies), and runs a script there that
+// imports "anyts" and "anyts/testing" by their bare names and runs a task group
+// with a timeout, on node20, node22, node24, deno (`deno run -A`, which
+// resolves bare specifiers from the project's node_modules because a
+// package.json is present) and bun. One more check type-checks a consumer .ts
+// file against the shipped .d.ts (skipLibCheck off) with the repo's tsc.
+
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { NODE_MODULES, ROOT, RUNTIME_NAMES, TSC, parseList, runtimeEnv, runtimes } from "./lib/runtimes.mjs";
+import { runCommand, seconds } from "./lib/proc.mjs";
+
+const SMOKE_SCRIPT = `// Written by anyts scripts/smoke.mjs
+import { run, taskGroup, moveOnAfter, sleep, currentBackend, detectRuntime } from "anyts";
+import * as testing from "anyts/testing";
+
+const resolved = import.meta.resolve("anyts");
+if (!/node_modules[\\\\/]anyts[\\\\/]dist[\\\\/]mod\\.js$/.test(resolved)) {
+  throw new Error("anyts resolved to " + resolved + ", not to the installed package");
+}
+const t0 = performance.now();
+let backend;
+let movedOn = false;
+await run(async () => {
+  backend = currentBackend();
+  await taskGroup(async (tg) => {
+    tg.startSoon(async () => {
+      await moveOnAfter(20, () => sleep(10_000));
+      movedOn = true;
+    });
+  });
+});
+const ms = performance.now() - t0;
+if (!movedOn) throw new Error("the task group exited before its child finished");
+if (ms > 5_000) throw new Error("moveOnAfter(20) took " + Math.round(ms) + " ms");
+const runtime = detectRuntime();
+const expected = process.env.SMOKE_EXPECT_RUNTIME;
+if (expected && runtime !== expected) throw new Error("detectRuntime() = " + runtime + ", expected " + expected);
+console.log("smoke ok: runtime=" + runtime + " backend=" + backend + " testing exports=" +
+  Object.keys(testing).length + " time=" + Math.round(ms) + " ms resolved=" + resolved);
+`;
+
+const TYPES_SCRIPT = `// Written by anyts scripts/smoke.mjs: type-checked against the shipped .d.ts
+import { run, taskGroup, moveOnAfter, sleep, currentBackend, detectRuntime } from "anyts";
+import * as testing from "anyts/testing";
+
+export async function main(): Promise<string> {
+  await run(async () => {
+    await taskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        await moveOnAfter(20, () => sleep(10_000));
+      });
+    });
+  });
+  const runtime: "node" | "deno" | "bun" | "unknown" = detectRuntime();
+  return runtime + " " + String(currentBackend()) + " " + Object.keys(testing).length;
+}
+`;
+
+/**
+ * Packs and installs the package into a temporary project.
+ * @returns {Promise<{ ok: boolean, dir?: string, problem?: string, ms: number }>}
+ */
+export async function prepareConsumer({ quiet = false } = {}) {
+  const started = Date.now();
+  const fail = (problem) => ({ ok: false, problem, ms: Date.now() - started });
+  if (!existsSync(join(ROOT, "dist", "mod.js"))) {
+    const { build } = await import("./build.mjs");
+    const b = await build({ quiet });
+    if (!b.ok) return fail(`build failed: ${b.problems.join("; ")}`);
+  }
+  const base = mkdtempSync(join(tmpdir(), "anyts-smoke-"));
+  const env = { ...process.env, npm_config_update_notifier: "false", npm_config_fund: "false", npm_config_audit: "false" };
+  const pack = await runCommand("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", base], {
+    cwd: ROOT,
+    env,
+    quiet: true,
+    timeoutMs: 5 * 60_000,
+  });
+  if (pack.code !== 0) return fail(`npm pack failed:\n${pack.output}`);
+  let tarball;
+  try {
+    const json = pack.output.slice(pack.output.indexOf("["), pack.output.lastIndexOf("]") + 1);
+    tarball = join(base, JSON.parse(json)[0].filename.replace(/^@[^/]+\//, "").replace("/", "-"));
+  } catch {
+    return fail(`cannot read npm pack output:\n${pack.output}`);
+  }
+  if (!existsSync(tarball)) return fail(`npm pack did not write ${tarball}`);
+  const dir = join(base, "project");
+  mkdirSync(dir);
+  writeFileSync(
+    join(dir, "package.json"),
+    JSON.stringify({ name: "anyts-smoke", private: true, type: "module", dependencies: { anyts: `file:${tarball}` } }, null, 2),
+  );
+  const install = await runCommand(
+    "npm",
+    ["install", "--offline", "--no-audit", "--no-fund", "--ignore-scripts", "--no-package-lock"],
+    { cwd: dir, env, quiet, timeoutMs: 5 * 60_000 },
+  );
+  if (install.code !== 0) return fail(`npm install of ${tarball} failed:\n${install.output}`);
+  if (!existsSync(join(dir, "node_modules", "anyts", "dist", "mod.js"))) return fail("node_modules/anyts/dist/mod.js missing after install");
+  writeFileSync(join(dir, "smoke.mjs"), SMOKE_SCRIPT);
+  writeFileSync(join(dir, "types.ts"), TYPES_SCRIPT);
+  writeFileSync(
+    join(dir, "tsconfig.json"),
+    JSON.stringify(
+      {
+        compilerOptions: {
+          target: "ES2022",
+          lib: ["ES2023", "ESNext.Disposable"],
+          module: "NodeNext",
+          moduleResolution: "NodeNext",
+          strict: true,
+          noEmit: true,
+          skipLibCheck: false,
+          typeRoots: [join(NODE_MODULES, "@types")],
+          types: ["node"],
+        },
+        files: ["types.ts"],
+      },
+      null,
+      2,
+    ),
+  );
+  return { ok: true, dir, tarball, base, ms: Date.now() - started };
+}
+
+/** The command that runs the smoke script on `name`. */
+export function smokeCommand(name) {
+  const rt = runtimes()[name];
+  if (name === "deno") return [rt.bin, ["run", "-A", "smoke.mjs"]];
+  return [rt.bin, ["smoke.mjs"]];
+}
+
+/** Runs the smoke script in `dir` on runtime `name`. */
+export async function smokeRuntime(name, dir, { quiet = false, timeoutMs = 5 * 60_000 } = {}) {
+  const rt = runtimes()[name];
+  if (rt.problem) return { ok: false, problem: rt.problem, ms: 0 };
+  const [cmd, args] = smokeCommand(name);
+  const r = await runCommand(cmd, args, {
+    cwd: dir,
+    env: runtimeEnv(name, { SMOKE_EXPECT_RUNTIME: rt.kind }),
+    quiet,
+    timeoutMs,
+  });
+  const ok = r.code === 0 && /smoke ok:/.test(r.output);
+  return { ok, problem: ok ? undefined : r.timedOut ? "timed out" : `exit ${r.code ?? r.signal}`, ms: r.ms, output: r.output };
+}
+
+/** Type-checks types.ts in `dir` against the installed .d.ts files. */
+export async function smokeTypes(dir, { quiet = false } = {}) {
+  const r = await runCommand(process.execPath, [TSC, "-p", join(dir, "tsconfig.json")], { cwd: dir, quiet, timeoutMs: 5 * 60_000 });
+  return { ok: r.code === 0, problem: r.code === 0 ? undefined : `tsc exit ${r.code ?? r.signal}`, ms: r.ms, output: r.output };
+}
+
+export function cleanupConsumer(prepared) {
+  if (prepared?.base) rmSync(prepared.base, { recursive: true, force: true });
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  const argv = process.argv.slice(2);
+  let only = RUNTIME_NAMES;
+  const keep = argv.includes("--keep");
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--only") only = parseList(argv[++i]);
+    else if (argv[i].startsWith("--only=")) only = parseList(argv[i].slice(7));
+  }
+  const prepared = await prepareConsumer();
+  if (!prepared.ok) {
+    console.error(`smoke: ${prepared.problem}`);
+    process.exit(1);
+  }
+  console.log(`smoke: installed ${prepared.tarball} into ${prepared.dir} (${seconds(prepared.ms)})`);
+  let failed = 0;
+  for (const name of only) {
+    if (!RUNTIME_NAMES.includes(name)) {
+      console.error(`smoke: unknown runtime ${name}`);
+      failed++;
+      continue;
+    }
+    const r = await smokeRuntime(name, prepared.dir);
+    console.log(`smoke ${name}: ${r.ok ? "PASS" : "FAIL " + r.problem} (${seconds(r.ms)})`);
+    if (!r.ok) failed++;
+  }
+  const t = await smokeTypes(prepared.dir);
+  console.log(`smoke types: ${t.ok ? "PASS" : "FAIL " + t.problem} (${seconds(t.ms)})`);
+  if (!t.ok) failed++;
+  if (keep) console.log(`smoke: kept ${prepared.base}`);
+  else cleanupConsumer(prepared);
+  process.exit(failed ? 1 : 0);
+}
