@@ -67,6 +67,12 @@ export {
   TypedAttributeLookupError,
   WouldBlock,
 } from "./src/core/errors.ts";
+export { CapacityLimiter, type CapacityLimiterStatistics } from "./src/sync/capacity-limiter.ts";
+export { Condition, type ConditionStatistics } from "./src/sync/condition.ts";
+export { Event, type EventStatistics } from "./src/sync/event.ts";
+export { Lock, type LockOptions, type LockStatistics } from "./src/sync/lock.ts";
+export { ResourceGuard, type ResourceGuardStatistics } from "./src/sync/resource-guard.ts";
+export { Semaphore, type SemaphoreOptions, type SemaphoreStatistics } from "./src/sync/semaphore.ts";
 export {
   attributeMap,
   type AttributeEntry,
@@ -103,3 +109,9 @@ export {
   type ObjectStream,
   ObjectStreamBase,
 } from "./src/streams/types.ts";
+export {
+  createMemoryObjectStream,
+  MemoryObjectReceiveStream,
+  MemoryObjectSendStream,
+  type MemoryObjectStreamStatistics,
+} from "./src/streams/memory.ts";
