@@ -172,16 +172,24 @@ function parseBun(junitFile, run) {
       else res.passed++;
     }
   }
-  // Names of failed tests from the console output: "tests/x.test.ts:" then "(fail) a > b".
+  // Names of failed tests from the console output: "tests/x.test.ts:" then
+  // "(fail) a > b"; errors outside tests (a file that does not load, an error
+  // thrown from a timer) follow "# Unhandled error between tests". Each of those
+  // counts as one failure, as vitest counts them.
   let file = "";
+  let unhandled = false;
   for (const line of out.split("\n")) {
     const f = line.match(/^(\S.*\.test\.ts):$/);
     if (f) file = f[1];
     const t = line.match(/^\(fail\) (.*?)(?: \[[\d.]+m?s\])?$/);
     if (t) res.failures.push(`${file} > ${t[1]}`);
+    if (/^# Unhandled error between tests/.test(line)) unhandled = true;
+    else if (unhandled && /^\w*(error|Error)\b.*?:/.test(line)) {
+      unhandled = false;
+      res.failures.push(`${file}: unhandled error between tests: ${line.trim()}`);
+    }
   }
-  const errorCount = count("errors?");
-  if (errorCount && res.failures.length === 0) res.failures.push(`${errorCount} error(s) outside tests (see the log)`);
+  res.failed = Math.max(res.failed, res.failures.length);
   if (run.code !== 0 && res.failed === 0) {
     res.failed = 1;
     res.failures.push(`bun test exit ${run.code ?? run.signal}${run.timedOut ? " (timed out)" : ""} with no failed test`);
