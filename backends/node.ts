@@ -22,4 +22,15 @@ export const nodeBackend: Backend = {
   currentTime: () => performance.now(),
   setTimer: (delayMs, callback) => setTimeout(callback, delayMs),
   clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  // Network I/O: being implemented (issue 4).
+  getaddrinfo: notYet,
+  connectTcp: notYet,
+  listenTcp: notYet,
+  connectUnix: notYet,
+  listenUnix: notYet,
+  createUdpSocket: notYet,
 };
+
+function notYet(): Promise<never> {
+  return Promise.reject(new Error("network I/O is not implemented yet on this backend"));
+}

@@ -16,8 +16,116 @@ export type RuntimeName = BackendName | "unknown";
 export type TimerHandle = unknown;
 
 /**
- * What a runtime adapter provides to the core. Later issues add I/O (sockets, files,
- * processes, workers) here; for now it is the clock and timers.
+ * Where a socket is, as a backend reports it (the core turns this into
+ * `SocketAttribute` values).
+ *
+ * @example
+ * ```ts
+ * import type { SocketInfo } from "@anyts/anyts";
+ * const info: SocketInfo = { family: "IPv4", localAddress: "127.0.0.1", localPort: 8080 };
+ * ```
+ */
+export interface SocketInfo {
+  /** The address family. */
+  readonly family: "IPv4" | "IPv6" | "unix";
+  /** The local IP address (no port), or the path of a Unix socket ("" if unnamed). */
+  readonly localAddress: string;
+  /** The local port of an IP socket. */
+  readonly localPort?: number;
+  /** The peer's IP address, or the path of a Unix socket, when connected. */
+  readonly remoteAddress?: string;
+  /** The peer's port, when connected over IP. */
+  readonly remotePort?: number;
+}
+
+/**
+ * A connected socket as a backend provides it: pull-based reads and writes that resolve
+ * once the runtime has taken every byte. The core's `SocketStream` adds, once for every
+ * backend, the checkpoints, cancellation, busy checks and error mapping; a backend only
+ * moves bytes with its runtime's fastest API.
+ *
+ * Contract: at most one `read` and one `write` are pending at a time. A `read` whose
+ * caller was cancelled is not abandoned: the core keeps its promise and hands its result
+ * to the next receive. `write` must never let the runtime buffer without bound (resolve
+ * only when the runtime accepted the bytes: Bun's `write` may take part of them, Deno's
+ * `write` may be partial). Errors are the runtime's own; the core maps them.
+ *
+ * @example
+ * ```ts
+ * import type { RawSocket } from "@anyts/anyts";
+ * async function echoOnce(socket: RawSocket) {
+ *   const chunk = await socket.read(65536);
+ *   if (chunk !== null) await socket.write(chunk);
+ * }
+ * ```
+ */
+export interface RawSocket {
+  /** The next chunk of 1 to `maxBytes` bytes, or `null` at end of stream. */
+  read(maxBytes: number): Promise<Uint8Array | null>;
+  /** Writes all of `data`; resolves when the runtime has taken every byte. */
+  write(data: Uint8Array): Promise<void>;
+  /** Half-closes: sends end-of-stream after the pending writes; reading still works. */
+  closeWrite(): Promise<void>;
+  /** Closes at once; a pending read settles (with `null` or an error). Idempotent. */
+  close(): void;
+  /** Where the socket is. */
+  readonly info: SocketInfo;
+  /** The runtime's own socket object. */
+  readonly raw: unknown;
+}
+
+/**
+ * A listening socket as a backend provides it.
+ *
+ * @example
+ * ```ts
+ * import type { RawListener } from "@anyts/anyts";
+ * async function acceptOne(listener: RawListener) {
+ *   const socket = await listener.accept();
+ *   socket.close();
+ * }
+ * ```
+ */
+export interface RawListener {
+  /** The next incoming connection; at most one pending; rejects once closed. */
+  accept(): Promise<RawSocket>;
+  /** Stops listening; a pending accept rejects. Idempotent. */
+  close(): void;
+  /** Where it listens (`localPort` is the bound port). */
+  readonly info: SocketInfo;
+  /** The runtime's own listener object. */
+  readonly raw: unknown;
+}
+
+/**
+ * A UDP socket as a backend provides it.
+ *
+ * @example
+ * ```ts
+ * import type { RawUdpSocket } from "@anyts/anyts";
+ * async function reflect(socket: RawUdpSocket) {
+ *   const [data, host, port] = await socket.receive();
+ *   await socket.send(data, host, port);
+ * }
+ * ```
+ */
+export interface RawUdpSocket {
+  /** The next datagram with its sender's address and port. At most one pending. */
+  receive(): Promise<[data: Uint8Array, host: string, port: number]>;
+  /** Sends one datagram to an IP address and port (or to the connected peer when omitted). */
+  send(data: Uint8Array, host?: string, port?: number): Promise<void>;
+  /** Closes the socket; a pending receive settles. Idempotent. */
+  close(): void;
+  /** Where it is bound (and connected, for a connected socket). */
+  readonly info: SocketInfo;
+  /** The runtime's own socket object. */
+  readonly raw: unknown;
+}
+
+/**
+ * What a runtime adapter provides to the core: the clock and timers, and the network I/O
+ * that `src/net/` builds its API on. Each adapter uses its runtime's fastest native API
+ * and node: modules only where that API lacks a feature.
  *
  * @example
  * ```ts
@@ -35,6 +143,37 @@ export interface Backend {
   setTimer(delayMs: number, callback: () => void): TimerHandle;
   /** Cancels a timer from {@linkcode Backend.setTimer}; harmless if it already ran. */
   clearTimer(handle: TimerHandle): void;
+
+  /**
+   * Resolves `host` like getaddrinfo, keeping the resolver's order (RFC 8305 sorts
+   * nothing further). `family` 0 means both. Rejects with the resolver's error.
+   */
+  getaddrinfo(host: string, family: 0 | 4 | 6): Promise<Array<{ address: string; family: 4 | 6 }>>;
+  /**
+   * Connects to an IP `address` (already resolved) and `port`. Aborting `signal` abandons
+   * the attempt and closes whatever it opened (happy eyeballs cancels the losers).
+   */
+  connectTcp(address: string, port: number, options: { localHost?: string; signal: AbortSignal }): Promise<RawSocket>;
+  /** Listens on one IP address and port (port 0: any free one). */
+  listenTcp(options: {
+    host: string;
+    port: number;
+    backlog: number;
+    reuseAddress: boolean;
+    ipv6Only: boolean;
+  }): Promise<RawListener>;
+  /** Connects to a Unix socket. */
+  connectUnix(path: string, options: { signal: AbortSignal }): Promise<RawSocket>;
+  /** Listens on a Unix socket path (the caller removes a stale socket file first). */
+  listenUnix(path: string, options: { backlog: number }): Promise<RawListener>;
+  /** Opens a UDP socket bound to `localHost`:`localPort`, connected when `remote` is given. */
+  createUdpSocket(options: {
+    family: 4 | 6;
+    localHost: string;
+    localPort: number;
+    reuseAddress: boolean;
+    remote?: { host: string; port: number };
+  }): Promise<RawUdpSocket>;
 }
 
 /**
@@ -124,11 +263,24 @@ export function loadBackend(name: BackendName): Promise<Backend> {
 
 /**
  * Web-standard clock and timers, identical on every runtime. Code outside any `run` uses
- * them until the native backend has loaded (the adapters use the same clock).
+ * them until the native backend has loaded (the adapters use the same clock); its I/O
+ * methods wait for the native backend to load and delegate to it.
  */
 export const provisionalBackend: Backend = {
   name: getAvailableBackends()[0] ?? "node",
   currentTime: () => performance.now(),
   setTimer: (delayMs, callback) => setTimeout(callback, delayMs),
   clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  getaddrinfo: (...args) => loadNative().then((backend) => backend.getaddrinfo(...args)),
+  connectTcp: (...args) => loadNative().then((backend) => backend.connectTcp(...args)),
+  listenTcp: (...args) => loadNative().then((backend) => backend.listenTcp(...args)),
+  connectUnix: (...args) => loadNative().then((backend) => backend.connectUnix(...args)),
+  listenUnix: (...args) => loadNative().then((backend) => backend.listenUnix(...args)),
+  createUdpSocket: (...args) => loadNative().then((backend) => backend.createUdpSocket(...args)),
 };
+
+function loadNative(): Promise<Backend> {
+  const native = getAvailableBackends()[0];
+  if (native === undefined) return Promise.reject(new Error("no backend is available on this runtime"));
+  return loadBackend(native);
+}
