@@ -115,3 +115,12 @@ export {
   MemoryObjectSendStream,
   type MemoryObjectStreamStatistics,
 } from "./src/streams/memory.ts";
+export { StapledByteStream, StapledObjectStream } from "./src/streams/stapled.ts";
+export { BufferedByteReceiveStream, BufferedByteStream } from "./src/streams/buffered.ts";
+export {
+  TextReceiveStream,
+  TextSendStream,
+  type TextSendStreamOptions,
+  TextStream,
+  type TextStreamOptions,
+} from "./src/streams/text.ts";
