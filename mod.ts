@@ -124,3 +124,12 @@ export {
   TextStream,
   type TextStreamOptions,
 } from "./src/streams/text.ts";
+export {
+  fromReadableStream,
+  type FromReadableStreamOptions,
+  fromWritableStream,
+  toReadableStream,
+  type ToReadableStreamOptions,
+  toWritableStream,
+  type ToWritableStreamOptions,
+} from "./src/streams/web.ts";
