@@ -1,5 +1,14 @@
 // Helpers of the stream tests: synchronise tasks with checkpoints, never with sleeps.
-import { cancelShieldedCheckpoint } from "../../mod.ts";
+import {
+  attributeMap,
+  cancelShieldedCheckpoint,
+  createMemoryObjectStream,
+  type MemoryObjectReceiveStream,
+  type MemoryObjectSendStream,
+  ObjectStreamBase,
+  SocketAttribute,
+  type TypedAttributeMap,
+} from "../../mod.ts";
 
 /**
  * Yields (one microtask turn at a time) until `condition()` holds; throws after `turns`
@@ -31,16 +40,6 @@ export async function caught(fn: () => unknown): Promise<unknown> {
 export const encoder = new TextEncoder();
 export const bytes = (text: string): Uint8Array => encoder.encode(text);
 export const text = (data: Uint8Array): string => new TextDecoder().decode(data);
-
-import {
-  attributeMap,
-  createMemoryObjectStream,
-  type MemoryObjectReceiveStream,
-  type MemoryObjectSendStream,
-  ObjectStreamBase,
-  SocketAttribute,
-  type TypedAttributeMap,
-} from "../../mod.ts";
 
 /**
  * An object stream over two memory streams (what is sent comes back) that answers
