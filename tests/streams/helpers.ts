@@ -1,7 +1,6 @@
 // Helpers of the stream tests: synchronise tasks with checkpoints, never with sleeps.
 import {
   attributeMap,
-  cancelShieldedCheckpoint,
   createMemoryObjectStream,
   type MemoryObjectReceiveStream,
   type MemoryObjectSendStream,
@@ -10,22 +9,7 @@ import {
   type TypedAttributeMap,
 } from "../../mod.ts";
 
-/**
- * Yields (one microtask turn at a time) until `condition()` holds; throws after `turns`
- * turns, so that a broken stream fails the test instead of hanging it.
- */
-export async function until(condition: () => boolean, what: string, turns = 1_000): Promise<void> {
-  for (let i = 0; i < turns; i++) {
-    if (condition()) return;
-    await cancelShieldedCheckpoint();
-  }
-  throw new Error(`timed out waiting until ${what}`);
-}
-
-/** Lets every ready task run for `turns` microtask turns (to show that something does NOT happen). */
-export async function settle(turns = 50): Promise<void> {
-  for (let i = 0; i < turns; i++) await cancelShieldedCheckpoint();
-}
+export { settle, until } from "../helpers.ts";
 
 /** Runs `fn` and returns what it threw (fails if it did not throw). */
 export async function caught(fn: () => unknown): Promise<unknown> {
