@@ -25,7 +25,11 @@ export {
   detectRuntime,
   getAvailableBackends,
   loadBackend,
+  type RawListener,
+  type RawSocket,
+  type RawUdpSocket,
   type RuntimeName,
+  type SocketInfo,
   type TimerHandle,
 } from "./src/backend.ts";
 export { currentBackend, run, type RunOptions } from "./src/core/run.ts";
