@@ -60,7 +60,11 @@ export interface SocketInfo {
  * ```
  */
 export interface RawSocket {
-  /** The next chunk of 1 to `maxBytes` bytes, or `null` at end of stream. */
+  /**
+   * The next chunk of 1 to `maxBytes` bytes, or `null` at end of stream. The caller owns
+   * the chunk (the runtime must not reuse its memory); a plain `Uint8Array` is preferred
+   * to a Node `Buffer`, whose `slice` does not copy.
+   */
   read(maxBytes: number): Promise<Uint8Array | null>;
   /** Writes all of `data`; resolves when the runtime has taken every byte. */
   write(data: Uint8Array): Promise<void>;
@@ -145,16 +149,24 @@ export interface Backend {
   clearTimer(handle: TimerHandle): void;
 
   /**
-   * Resolves `host` like getaddrinfo, keeping the resolver's order (RFC 8305 sorts
-   * nothing further). `family` 0 means both. Rejects with the resolver's error.
+   * Resolves `host` (a host name in ASCII: the core converts international names to
+   * punycode first) like getaddrinfo, keeping the resolver's order. `family` 0 means both.
+   * Rejects with the resolver's error (for an unknown name: NXDOMAIN / ENOTFOUND / NotFound).
    */
   getaddrinfo(host: string, family: 0 | 4 | 6): Promise<Array<{ address: string; family: 4 | 6 }>>;
   /**
-   * Connects to an IP `address` (already resolved) and `port`. Aborting `signal` abandons
-   * the attempt and closes whatever it opened (happy eyeballs cancels the losers).
+   * Connects to an IP `address` (already resolved) and `port`, from `localHost` (an IP
+   * address, already resolved) when given. Aborting `signal` abandons the attempt and
+   * closes whatever it opened (happy eyeballs cancels the losers); the core aborts it only
+   * while the promise is pending, never after it resolved. Rejects with the runtime's error.
    */
   connectTcp(address: string, port: number, options: { localHost?: string; signal: AbortSignal }): Promise<RawSocket>;
-  /** Listens on one IP address and port (port 0: any free one). */
+  /**
+   * Listens on one IP address and port (port 0: any free one). `ipv6Only` applies to IPv6
+   * addresses (the core binds "::" with it and "0.0.0.0" separately); `reuseAddress` lets
+   * other sockets bind the same address and port (SO_REUSEPORT) where the runtime can, and
+   * is ignored where it cannot. `backlog` is already clamped to 1..65536.
+   */
   listenTcp(options: {
     host: string;
     port: number;
@@ -164,7 +176,13 @@ export interface Backend {
   }): Promise<RawListener>;
   /** Connects to a Unix socket. */
   connectUnix(path: string, options: { signal: AbortSignal }): Promise<RawSocket>;
-  /** Listens on a Unix socket path (the caller removes a stale socket file first). */
+  /**
+   * Listens on a Unix socket path. The backend (not the core, which never touches the file
+   * system) handles a file already at `path`: if it is a socket that nobody listens on (a
+   * connect to it is refused), it is a stale leftover and is removed before binding; if
+   * something listens on it, or it is not a socket, reject with the runtime's "address in
+   * use" error and leave the file alone.
+   */
   listenUnix(path: string, options: { backlog: number }): Promise<RawListener>;
   /** Opens a UDP socket bound to `localHost`:`localPort`, connected when `remote` is given. */
   createUdpSocket(options: {
