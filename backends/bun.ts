@@ -1,10 +1,751 @@
 /**
- * The Bun adapter, on Bun's native APIs (`Bun.*`); node: modules only where Bun lacks a
- * feature, each named at its use.
+ * The Bun adapter, on Bun's native APIs (`Bun.connect`, `Bun.listen`, `Bun.udpSocket`,
+ * `Bun.dns.lookup`); node: modules only where Bun lacks a feature, each named at its use.
+ *
+ * Facts about Bun 1.4.5 this file relies on (checked by experiment, see
+ * tests/net/bun-backend.test.ts):
+ * - `socket.write(data, offset, length)` does not buffer: it returns how many bytes the
+ *   kernel took (0 when full, -1 once closed); the rest is resent on `drain`.
+ * - `socket.pause()` / `socket.resume()` stop and restart reading from the kernel.
+ * - With `binaryType: "uint8array"` every `data` chunk is a fresh `Uint8Array` over its own
+ *   `ArrayBuffer`: Bun does not reuse it, so it is handed to the reader without a copy.
+ * - `socket.shutdown()` (no argument) sends FIN and keeps reading; `shutdown(true)` shuts
+ *   the *read* side despite its documentation, so it is never used here.
+ * - `Bun.connect` takes `localAddress` (undocumented, works) but no `AbortSignal`.
+ * - `Bun.listen` has no backlog option (uSockets listens with 512); `reusePort` works.
+ * - `Bun.udpSocket` takes `flags` (4 = SO_REUSEPORT, as Bun's own node:dgram passes);
+ *   its `send` returns `false` when the datagram could not be sent yet (retry on `drain`).
+ * - The peer's FIN arriving after our own FIN fires `close` without `end`.
  *
  * @module
  */
-import type { Backend } from "../src/backend.ts";
+import type { Backend, RawListener, RawSocket, RawUdpSocket, SocketInfo } from "../src/backend.ts";
+
+// ---------------------------------------------------------------------------------------
+// The subset of Bun's API used here (Bun's type definitions are not a dependency).
+
+interface BunTcpSocket {
+  data: BunConnection | undefined;
+  write(data: Uint8Array, byteOffset?: number, byteLength?: number): number;
+  shutdown(halfClose?: boolean): void;
+  end(): void;
+  terminate(): void;
+  pause(): void;
+  resume(): void;
+  setNoDelay(noDelay: boolean): boolean;
+  readonly localAddress?: string;
+  readonly localPort?: number;
+  readonly remoteAddress?: string;
+  readonly remotePort?: number;
+}
+
+interface BunSocketHandler {
+  binaryType: "uint8array";
+  open?(socket: BunTcpSocket): void;
+  data(socket: BunTcpSocket, chunk: Uint8Array): void;
+  drain(socket: BunTcpSocket): void;
+  end(socket: BunTcpSocket): void;
+  close(socket: BunTcpSocket, error?: Error): void;
+  error(socket: BunTcpSocket, error: Error): void;
+  connectError?(socket: BunTcpSocket, error: Error): void;
+}
+
+interface BunTcpServer {
+  readonly port?: number;
+  readonly hostname?: string;
+  stop(closeActiveConnections?: boolean): void;
+}
+
+interface BunUdpAddress {
+  readonly address: string;
+  readonly family: "IPv4" | "IPv6";
+  readonly port: number;
+}
+
+interface BunUdp {
+  readonly address: BunUdpAddress;
+  readonly remoteAddress?: BunUdpAddress;
+  readonly closed: boolean;
+  send(data: Uint8Array, port?: number, address?: string): boolean;
+  close(): void;
+}
+
+interface BunUdpHandler {
+  data(socket: BunUdp, data: Uint8Array, port: number, address: string): void;
+  drain(socket: BunUdp): void;
+  error(socket: BunUdp, error: Error): void;
+}
+
+interface BunNamespace {
+  connect(
+    options: {
+      hostname?: string;
+      port?: number;
+      unix?: string;
+      localAddress?: string;
+      allowHalfOpen: boolean;
+      data: BunConnection;
+      socket: BunSocketHandler;
+    },
+  ): Promise<BunTcpSocket>;
+  listen(
+    options: {
+      hostname?: string;
+      port?: number;
+      unix?: string;
+      ipv6Only?: boolean;
+      reusePort?: boolean;
+      allowHalfOpen: boolean;
+      socket: BunSocketHandler;
+    },
+  ): BunTcpServer;
+  udpSocket(
+    options: {
+      hostname: string;
+      port: number;
+      flags: number;
+      binaryType: "uint8array";
+      connect?: { hostname: string; port: number };
+      socket: BunUdpHandler;
+    },
+  ): Promise<BunUdp>;
+  readonly dns: {
+    lookup(host: string, options: { family: 0 | 4 | 6 }): Promise<Array<{ address: string; family: 4 | 6 }>>;
+  };
+}
+
+let bunNamespace: BunNamespace | undefined;
+
+/** `globalThis.Bun`, looked up on first use (this module must still load elsewhere). */
+function bun(): BunNamespace {
+  if (bunNamespace === undefined) {
+    const found = (globalThis as unknown as { Bun?: BunNamespace }).Bun;
+    if (found === undefined) throw new Error("the bun backend needs the Bun runtime");
+    bunNamespace = found;
+  }
+  return bunNamespace;
+}
+
+// ---------------------------------------------------------------------------------------
+// Errors made here, where Bun reports none (Bun's write returns -1 without an error object).
+
+function errnoError(code: string, message: string, syscall: string): Error {
+  return Object.assign(new Error(`${syscall} ${code}: ${message}`), { code, syscall });
+}
+
+function closedError(): Error {
+  return Object.assign(new Error("the socket is closed"), { code: "ERR_SOCKET_CLOSED" });
+}
+
+const resolved: Promise<void> = Promise.resolve();
+
+function familyOf(address: string): "IPv4" | "IPv6" {
+  return address.includes(":") ? "IPv6" : "IPv4";
+}
+
+// ---------------------------------------------------------------------------------------
+// TCP and Unix stream sockets.
+
+/** Above this many unread bytes the socket stops reading from the kernel. */
+const READ_HIGH_WATER = 256 * 1024;
+/** At or below this many unread bytes it reads again. */
+const READ_LOW_WATER = 64 * 1024;
+
+type Waiter<T> = { resolve(value: T): void; reject(error: unknown): void };
+
+interface PendingWrite {
+  data: Uint8Array;
+  offset: number;
+  resolve(): void;
+  reject(error: unknown): void;
+}
+
+/** A Bun socket behind the RawSocket contract; also the socket's `data` (handler state). */
+class BunConnection implements RawSocket {
+  socket: BunTcpSocket | null = null;
+  /** The Unix socket path, or null for TCP. */
+  readonly unixPath: string | null;
+  /** Whether this end accepted the connection (matters for a Unix socket's addresses). */
+  readonly accepted: boolean;
+  #info: SocketInfo | null = null;
+
+  // Unread chunks: chunks[head..] hold `queued` bytes.
+  #chunks: Uint8Array[] = [];
+  #head = 0;
+  #queued = 0;
+  #paused = false;
+  #reader: (Waiter<Uint8Array | null> & { maxBytes: number }) | null = null;
+  #eof = false;
+  #error: unknown = null;
+
+  #writer: PendingWrite | null = null;
+  #writeClosed = false;
+  /** close() was called here. */
+  #closed = false;
+  /** Bun reported the socket closed. */
+  #gone = false;
+
+  constructor(unixPath: string | null, accepted: boolean) {
+    this.unixPath = unixPath;
+    this.accepted = accepted;
+  }
+
+  get raw(): unknown {
+    return this.socket;
+  }
+
+  get info(): SocketInfo {
+    return this.#info ??= this.#readInfo();
+  }
+
+  #readInfo(): SocketInfo {
+    if (this.unixPath !== null) {
+      // Bun reports no addresses for Unix sockets: the listening end is named by the path,
+      // a connecting end is unnamed.
+      return this.accepted
+        ? { family: "unix", localAddress: this.unixPath, remoteAddress: "" }
+        : { family: "unix", localAddress: "", remoteAddress: this.unixPath };
+    }
+    const socket = this.socket;
+    const localAddress = socket?.localAddress ?? "";
+    return {
+      family: familyOf(localAddress),
+      localAddress,
+      localPort: socket?.localPort,
+      remoteAddress: socket?.remoteAddress,
+      remotePort: socket?.remotePort,
+    };
+  }
+
+  /** Called once the socket is open (from `open` or when Bun.connect resolves). */
+  attach(socket: BunTcpSocket): void {
+    if (this.socket === socket) return;
+    this.socket = socket;
+    if (this.unixPath === null) {
+      this.#info = this.#readInfo(); // before a close forgets them
+      socket.setNoDelay(true);
+    }
+  }
+
+  // ---- handler side ----
+
+  onData(chunk: Uint8Array): void {
+    if (this.#closed || chunk.length === 0) return;
+    const reader = this.#reader;
+    if (reader !== null && this.#queued === 0) {
+      this.#reader = null;
+      if (chunk.length > reader.maxBytes) {
+        this.#push(chunk.subarray(reader.maxBytes));
+        chunk = chunk.subarray(0, reader.maxBytes);
+      }
+      reader.resolve(chunk);
+      return;
+    }
+    this.#push(chunk);
+  }
+
+  #push(chunk: Uint8Array): void {
+    this.#chunks.push(chunk);
+    this.#queued += chunk.length;
+    if (this.#queued > READ_HIGH_WATER && !this.#paused && this.socket !== null) {
+      this.#paused = true;
+      this.socket.pause();
+    }
+  }
+
+  onEnd(): void {
+    this.#eof = true;
+    this.#wakeReader();
+  }
+
+  onClose(error: unknown): void {
+    if (this.#gone) return;
+    this.#gone = true;
+    if (error != null && !this.#eof) this.#error = error;
+    else this.#eof = true;
+    this.#wakeReader();
+    const writer = this.#writer;
+    if (writer !== null) {
+      this.#writer = null;
+      writer.reject(error ?? this.#writeError());
+    }
+  }
+
+  onDrain(): void {
+    const writer = this.#writer;
+    if (writer === null || this.socket === null) return;
+    const { data } = writer;
+    const taken = this.socket.write(data, writer.offset, data.length - writer.offset);
+    if (taken < 0) {
+      this.#writer = null;
+      writer.reject(this.#writeError());
+      return;
+    }
+    writer.offset += taken;
+    if (writer.offset >= data.length) {
+      this.#writer = null;
+      writer.resolve();
+    }
+  }
+
+  #wakeReader(): void {
+    const reader = this.#reader;
+    if (reader === null || this.#queued > 0) return;
+    this.#reader = null;
+    if (this.#error !== null) reader.reject(this.#error);
+    else reader.resolve(null);
+  }
+
+  #writeError(): unknown {
+    if (this.#closed) return closedError();
+    return this.#error ?? errnoError("EPIPE", "broken pipe", "write");
+  }
+
+  // ---- RawSocket ----
+
+  read(maxBytes: number): Promise<Uint8Array | null> {
+    if (this.#queued > 0) {
+      const chunks = this.#chunks;
+      let chunk = chunks[this.#head]!;
+      if (chunk.length > maxBytes) {
+        chunks[this.#head] = chunk.subarray(maxBytes);
+        chunk = chunk.subarray(0, maxBytes);
+      } else {
+        chunks[this.#head] = undefined as unknown as Uint8Array;
+        if (++this.#head === chunks.length) {
+          chunks.length = 0;
+          this.#head = 0;
+        } else if (this.#head >= 1024) {
+          chunks.splice(0, this.#head);
+          this.#head = 0;
+        }
+      }
+      this.#queued -= chunk.length;
+      if (this.#paused && this.#queued <= READ_LOW_WATER) {
+        this.#paused = false;
+        if (!this.#gone) this.socket?.resume();
+      }
+      return Promise.resolve(chunk);
+    }
+    if (this.#error !== null) return Promise.reject(this.#error);
+    if (this.#eof || this.#closed) return Promise.resolve(null);
+    return new Promise((resolve, reject) => {
+      this.#reader = { resolve, reject, maxBytes };
+    });
+  }
+
+  write(data: Uint8Array): Promise<void> {
+    const socket = this.socket;
+    if (this.#closed || this.#gone || this.#writeClosed || socket === null) {
+      return Promise.reject(this.#writeClosed && !this.#closed ? errnoError("EPIPE", "broken pipe", "write") : this.#writeError());
+    }
+    if (data.length === 0) return resolved;
+    const taken = socket.write(data, 0, data.length);
+    if (taken === data.length) return resolved;
+    if (taken < 0) return Promise.reject(this.#writeError());
+    return new Promise((resolve, reject) => {
+      this.#writer = { data, offset: taken, resolve, reject };
+    });
+  }
+
+  async closeWrite(): Promise<void> {
+    if (this.#writeClosed || this.#closed) return;
+    const writer = this.#writer;
+    if (writer !== null) {
+      // Send end-of-stream after the pending write.
+      await new Promise<void>((resolve) => {
+        const { resolve: done, reject: failed } = writer;
+        writer.resolve = () => (done(), resolve());
+        writer.reject = (error) => (failed(error), resolve());
+      });
+    }
+    if (this.#writeClosed || this.#closed) return;
+    this.#writeClosed = true;
+    // Plain shutdown() is shutdown(SHUT_WR) in Bun 1.4.5 (see the module comment).
+    if (!this.#gone) this.socket?.shutdown();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const socket = this.socket;
+    this.#chunks = [];
+    this.#head = 0;
+    this.#queued = 0;
+    if (!this.#gone && socket !== null) socket.end();
+    const reader = this.#reader;
+    if (reader !== null) {
+      this.#reader = null;
+      reader.resolve(null);
+    }
+    const writer = this.#writer;
+    if (writer !== null) {
+      this.#writer = null;
+      writer.reject(closedError());
+    }
+  }
+}
+
+/** One handler object for every socket: the state lives in `socket.data`. */
+const streamHandler: BunSocketHandler = {
+  binaryType: "uint8array",
+  open(socket) {
+    socket.data?.attach(socket);
+  },
+  data(socket, chunk) {
+    socket.data?.onData(chunk);
+  },
+  drain(socket) {
+    socket.data?.onDrain();
+  },
+  end(socket) {
+    socket.data?.onEnd();
+  },
+  close(socket, error) {
+    socket.data?.onClose(error);
+  },
+  error(socket, error) {
+    // Bun calls this when a handler throws (ours do not) or a TLS session fails.
+    const connection = socket.data;
+    if (connection !== undefined) {
+      connection.onClose(error);
+      socket.terminate();
+    }
+  },
+  connectError() {
+    // The promise of Bun.connect rejects with the error; handling it there.
+  },
+};
+
+function connectStream(
+  target: { hostname: string; port: number; localAddress?: string } | { unix: string },
+  signal: AbortSignal,
+): Promise<RawSocket> {
+  // Bun.connect takes no AbortSignal: check before and after, and close a socket that
+  // opens after the caller gave up.
+  if (signal.aborted) return Promise.reject(signal.reason);
+  const connection = new BunConnection("unix" in target ? target.unix : null, false);
+  let connecting: Promise<BunTcpSocket>;
+  try {
+    connecting = bun().connect({ ...target, allowHalfOpen: true, data: connection, socket: streamHandler });
+  } catch (error) {
+    return Promise.reject(error);
+  }
+  return new Promise<RawSocket>((resolve, reject) => {
+    let abandoned = false;
+    const onAbort = () => {
+      abandoned = true;
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+    connecting.then(
+      (socket) => {
+        signal.removeEventListener("abort", onAbort);
+        connection.attach(socket);
+        if (abandoned || signal.aborted) {
+          connection.close();
+          reject(signal.reason);
+        } else {
+          resolve(connection);
+        }
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+// ---------------------------------------------------------------------------------------
+// Listeners.
+
+class BunListener implements RawListener {
+  server: BunTcpServer | null = null;
+  info: SocketInfo;
+  readonly unixPath: string | null;
+  #backlog: BunConnection[] = [];
+  #acceptor: Waiter<RawSocket> | null = null;
+  #closed = false;
+  readonly handler: BunSocketHandler;
+
+  readonly #maxQueued: number;
+
+  constructor(info: SocketInfo, unixPath: string | null, backlog: number) {
+    this.info = info;
+    this.unixPath = unixPath;
+    this.#maxQueued = backlog;
+    // Bun.listen takes one handler object per listener; `open` knows which listener.
+    this.handler = { ...streamHandler, open: (socket) => this.#onOpen(socket) };
+  }
+
+  get raw(): unknown {
+    return this.server;
+  }
+
+  #onOpen(socket: BunTcpSocket): void {
+    const connection = new BunConnection(this.unixPath, true);
+    socket.data = connection;
+    connection.attach(socket);
+    if (this.#closed) {
+      connection.close();
+      return;
+    }
+    const acceptor = this.#acceptor;
+    if (acceptor !== null) {
+      this.#acceptor = null;
+      acceptor.resolve(connection);
+    } else if (this.#backlog.length < this.#maxQueued) {
+      // Bun accepts eagerly (no backlog option): connections wait here until accepted.
+      this.#backlog.push(connection);
+    } else {
+      // Beyond the backlog, turn the connection away as a full kernel queue would.
+      connection.close();
+    }
+  }
+
+  accept(): Promise<RawSocket> {
+    if (this.#closed) return Promise.reject(closedError());
+    const next = this.#backlog.shift();
+    if (next !== undefined) return Promise.resolve(next);
+    return new Promise((resolve, reject) => {
+      this.#acceptor = { resolve, reject };
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    // stop(false): stop listening; connections already accepted belong to their owners.
+    this.server?.stop(false);
+    for (const connection of this.#backlog) connection.close();
+    this.#backlog = [];
+    const acceptor = this.#acceptor;
+    if (acceptor !== null) {
+      this.#acceptor = null;
+      acceptor.reject(closedError());
+    }
+  }
+}
+
+function listenTcp(options: {
+  host: string;
+  port: number;
+  backlog: number;
+  reuseAddress: boolean;
+  ipv6Only: boolean;
+}): Promise<RawListener> {
+  try {
+    const family = familyOf(options.host);
+    // Bun.listen has no backlog option (its kernel queue is 512) and accepts eagerly:
+    // BunListener bounds its own queue of unaccepted connections by `backlog` instead.
+    const listener = new BunListener({ family, localAddress: options.host, localPort: options.port }, null, options.backlog);
+    const server = bun().listen({
+      hostname: options.host,
+      port: options.port,
+      ipv6Only: family === "IPv6" && options.ipv6Only,
+      reusePort: options.reuseAddress,
+      allowHalfOpen: true,
+      socket: listener.handler,
+    });
+    listener.server = server;
+    listener.info = { family, localAddress: options.host, localPort: server.port };
+    return Promise.resolve(listener);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+async function listenUnix(path: string, options: { backlog: number }): Promise<RawListener> {
+  const listener = new BunListener({ family: "unix", localAddress: path }, path, options.backlog);
+  try {
+    listener.server = bun().listen({ unix: path, allowHalfOpen: true, socket: listener.handler });
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== "EADDRINUSE" || !(await removeStaleSocket(path))) throw error;
+    listener.server = bun().listen({ unix: path, allowHalfOpen: true, socket: listener.handler });
+  }
+  return listener;
+}
+
+/**
+ * Removes `path` if it is a socket file that nobody listens on (a connect is refused);
+ * says whether it did. Bun has no lstat/unlink of its own: node:fs/promises.
+ */
+async function removeStaleSocket(path: string): Promise<boolean> {
+  const fs = await import("node:fs/promises");
+  let stats;
+  try {
+    stats = await fs.lstat(path);
+  } catch {
+    return true; // gone meanwhile: just retry
+  }
+  if (!stats.isSocket()) return false;
+  try {
+    const probe = await connectStream({ unix: path }, new AbortController().signal);
+    probe.close();
+    return false; // somebody listens
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== "ECONNREFUSED") return false;
+  }
+  try {
+    await fs.unlink(path);
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== "ENOENT") throw error;
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------
+// UDP.
+
+/** Unread datagrams beyond this many bytes are dropped, as a full kernel buffer would. */
+const UDP_QUEUE_BYTES = 4 * 1024 * 1024;
+
+type Datagram = [data: Uint8Array, host: string, port: number];
+
+class BunUdpSocket implements RawUdpSocket {
+  socket: BunUdp | null = null;
+  info: SocketInfo = { family: "IPv4", localAddress: "" };
+  readonly connected: boolean;
+  #queue: Datagram[] = [];
+  #head = 0;
+  #queued = 0;
+  #receiver: Waiter<Datagram> | null = null;
+  #drainWaiters: Array<() => void> = [];
+  #error: unknown = null;
+  #closed = false;
+  readonly handler: BunUdpHandler;
+
+  constructor(connected: boolean) {
+    this.connected = connected;
+    this.handler = {
+      data: (_socket, data, port, address) => this.#onData(data, address, port),
+      drain: () => {
+        const waiters = this.#drainWaiters;
+        this.#drainWaiters = [];
+        for (const wake of waiters) wake();
+      },
+      error: (_socket, error) => {
+        this.#error = error;
+        const receiver = this.#receiver;
+        if (receiver !== null) {
+          this.#receiver = null;
+          this.#error = null;
+          receiver.reject(error);
+        }
+      },
+    };
+  }
+
+  get raw(): unknown {
+    return this.socket;
+  }
+
+  #onData(data: Uint8Array, host: string, port: number): void {
+    if (this.#closed) return;
+    const receiver = this.#receiver;
+    if (receiver !== null) {
+      this.#receiver = null;
+      receiver.resolve([data, host, port]);
+      return;
+    }
+    if (this.#queued + data.length > UDP_QUEUE_BYTES) return;
+    this.#queue.push([data, host, port]);
+    this.#queued += data.length;
+  }
+
+  receive(): Promise<Datagram> {
+    if (this.#head < this.#queue.length) {
+      const datagram = this.#queue[this.#head]!;
+      this.#queue[this.#head] = undefined as unknown as Datagram;
+      if (++this.#head === this.#queue.length) {
+        this.#queue = [];
+        this.#head = 0;
+      }
+      this.#queued -= datagram[0].length;
+      return Promise.resolve(datagram);
+    }
+    if (this.#closed) return Promise.reject(closedError());
+    if (this.#error !== null) {
+      const error = this.#error;
+      this.#error = null;
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => {
+      this.#receiver = { resolve, reject };
+    });
+  }
+
+  async send(data: Uint8Array, host?: string, port?: number): Promise<void> {
+    for (;;) {
+      const socket = this.socket;
+      if (this.#closed || socket === null) throw closedError();
+      // A connected Bun UDP socket refuses a destination, even its own peer's.
+      const sent = this.connected ? socket.send(data) : socket.send(data, port, host);
+      if (sent) return;
+      await new Promise<void>((resolve) => this.#drainWaiters.push(resolve));
+    }
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.socket?.close();
+    this.#queue = [];
+    this.#head = 0;
+    this.#queued = 0;
+    const receiver = this.#receiver;
+    if (receiver !== null) {
+      this.#receiver = null;
+      receiver.reject(closedError());
+    }
+    const waiters = this.#drainWaiters;
+    this.#drainWaiters = [];
+    for (const wake of waiters) wake();
+  }
+}
+
+/** SO_REUSEPORT in Bun.udpSocket's (undocumented) `flags`, as Bun's node:dgram uses it. */
+const UDP_REUSE_PORT = 4;
+
+async function createUdpSocket(options: {
+  family: 4 | 6;
+  localHost: string;
+  localPort: number;
+  reuseAddress: boolean;
+  remote?: { host: string; port: number };
+}): Promise<RawUdpSocket> {
+  const udp = new BunUdpSocket(options.remote !== undefined);
+  const socket = await bun().udpSocket({
+    hostname: options.localHost,
+    port: options.localPort,
+    flags: options.reuseAddress ? UDP_REUSE_PORT : 0,
+    binaryType: "uint8array",
+    ...(options.remote === undefined ? {} : { connect: { hostname: options.remote.host, port: options.remote.port } }),
+    socket: udp.handler,
+  });
+  udp.socket = socket;
+  const local = socket.address;
+  const remote = socket.remoteAddress;
+  udp.info = {
+    family: local.family,
+    localAddress: local.address,
+    localPort: local.port,
+    ...(remote === undefined || remote === null ? {} : { remoteAddress: remote.address, remotePort: remote.port }),
+  };
+  return udp;
+}
+
+// ---------------------------------------------------------------------------------------
+// Name resolution.
+
+async function getaddrinfo(host: string, family: 0 | 4 | 6): Promise<Array<{ address: string; family: 4 | 6 }>> {
+  // Bun.dns.lookup (c-ares on Linux) reads /etc/hosts and returns the same order as the
+  // system's getaddrinfo (RFC 6724), without duplicates.
+  // (The core passes IP literals by and removes duplicates.)
+  const results = await bun().dns.lookup(host, { family });
+  return results.map(({ address, family }) => ({ address, family }));
+}
 
 /**
  * The Bun backend.
@@ -21,15 +762,14 @@ export const bunBackend: Backend = {
   currentTime: () => performance.now(),
   setTimer: (delayMs, callback) => setTimeout(callback, delayMs),
   clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-  // Network I/O: being implemented (issue 4).
-  getaddrinfo: notYet,
-  connectTcp: notYet,
-  listenTcp: notYet,
-  connectUnix: notYet,
-  listenUnix: notYet,
-  createUdpSocket: notYet,
+  getaddrinfo,
+  connectTcp: (address, port, { localHost, signal }) =>
+    connectStream(
+      localHost === undefined ? { hostname: address, port } : { hostname: address, port, localAddress: localHost },
+      signal,
+    ),
+  listenTcp,
+  connectUnix: (path, { signal }) => connectStream({ unix: path }, signal),
+  listenUnix,
+  createUdpSocket,
 };
-
-function notYet(): Promise<never> {
-  return Promise.reject(new Error("network I/O is not implemented yet on this backend"));
-}
