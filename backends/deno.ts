@@ -1,10 +1,30 @@
 /**
  * The Deno adapter, on Deno's native APIs (`Deno.*`); node: modules only where Deno lacks
- * a feature, each named at its use.
+ * a feature, each named at its use (they live in `deno-fallback.ts`, loaded on first use).
+ *
+ * Network I/O: TCP and Unix sockets on `Deno.connect` / `Deno.listen` and the conn's own
+ * `read` / `write` (no web streams in between). Fallbacks to node: modules:
+ * - `getaddrinfo`: node:dns `lookup` (Deno has no getaddrinfo: `Deno.resolveDns` asks DNS
+ *   servers and ignores /etc/hosts);
+ * - `connectTcp` with `localHost`: node:net (`Deno.connect` cannot bind a local address);
+ * - `createUdpSocket`: node:dgram (`Deno.listenDatagram` needs `--unstable-net`);
+ * - `listenTcp` with `ipv6Only` on "::": Deno cannot set IPV6_V6ONLY (neither can its
+ *   node:net), so the dual-stack socket is shared with the "0.0.0.0" listener of the same
+ *   port (see `deno-dual-stack.ts`).
  *
  * @module
  */
-import type { Backend } from "../src/backend.ts";
+import type { Backend, RawListener, RawSocket, RawUdpSocket, SocketInfo } from "../src/backend.ts";
+import {
+  abortReason,
+  type DenoConn,
+  type DenoListener,
+  type DenoNamespace,
+  type DenoNetAddr,
+  type DenoUnixAddr,
+  denoApi,
+} from "./deno-api.ts";
+import { listenDualStackV4, listenDualStackV6 } from "./deno-dual-stack.ts";
 
 /**
  * The Deno backend.
@@ -21,15 +41,312 @@ export const denoBackend: Backend = {
   currentTime: () => performance.now(),
   setTimer: (delayMs, callback) => setTimeout(callback, delayMs),
   clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-  // Network I/O: being implemented (issue 4).
-  getaddrinfo: notYet,
-  connectTcp: notYet,
-  listenTcp: notYet,
-  connectUnix: notYet,
-  listenUnix: notYet,
-  createUdpSocket: notYet,
+  getaddrinfo: async (host, family) => (await loadFallback()).lookupAll(host, family),
+  connectTcp,
+  listenTcp,
+  connectUnix,
+  listenUnix,
+  createUdpSocket: async (options): Promise<RawUdpSocket> => (await loadFallback()).openUdpSocket(options),
 };
 
-function notYet(): Promise<never> {
-  return Promise.reject(new Error("network I/O is not implemented yet on this backend"));
+// node: modules load only when a fallback is first needed (importing node:net costs a few
+// milliseconds at start-up).
+let fallback: Promise<typeof import("./deno-fallback.ts")> | undefined;
+function loadFallback(): Promise<typeof import("./deno-fallback.ts")> {
+  return (fallback ??= import("./deno-fallback.ts"));
+}
+
+async function connectTcp(
+  address: string,
+  port: number,
+  options: { localHost?: string; signal: AbortSignal },
+): Promise<RawSocket> {
+  const { signal } = options;
+  if (signal.aborted) throw abortReason(signal);
+  if (options.localHost !== undefined) {
+    // Fallback: Deno.connect has no local address option; node:net binds `localAddress`.
+    return (await loadFallback()).connectTcpFrom(address, port, options.localHost, signal);
+  }
+  // `autoSelectFamily: false`: the address is already resolved and the core runs happy
+  // eyeballs itself. Deno.connect takes the signal: aborting rejects and closes the attempt.
+  const conn = await denoApi().connect({
+    hostname: address,
+    port,
+    transport: "tcp",
+    signal,
+    autoSelectFamily: false,
+  });
+  if (signal.aborted) {
+    // Connected in the same turn as the abort: close what it opened.
+    closeQuietly(conn);
+    throw abortReason(signal);
+  }
+  return new DenoSocket(conn, true);
+}
+
+type ListenTcpOptions = Parameters<Backend["listenTcp"]>[0];
+
+function listenTcp(options: ListenTcpOptions): Promise<RawListener> {
+  // Deno.listen is synchronous: its failure becomes a rejection.
+  try {
+    return Promise.resolve(listenTcpNow(options));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+function listenTcpNow(options: ListenTcpOptions): RawListener {
+  const deno = denoApi();
+  if (options.ipv6Only && isUnspecifiedIPv6(options.host)) {
+    return listenDualStackV6(options.port, options.backlog, (conn) => new DenoSocket(conn, true));
+  }
+  let listener: DenoListener;
+  try {
+    listener = deno.listen({
+      hostname: options.host,
+      port: options.port,
+      transport: "tcp",
+      tcpBacklog: options.backlog,
+      // SO_REUSEPORT is unstable in Deno 2.9: without --unstable-net, asking for it ends the
+      // process, so it is only asked for when the unstable network API is there.
+      ...(options.reuseAddress && "listenDatagram" in deno ? { reusePort: true } : {}),
+    });
+  } catch (error) {
+    // "0.0.0.0" on a port whose "::" listener is dual-stack (ipv6Only emulated): share it.
+    if (options.host === "0.0.0.0" && error instanceof deno.errors.AddrInUse) {
+      const shared = listenDualStackV4(options.port, (conn) => new DenoSocket(conn, true, true));
+      if (shared !== undefined) return shared;
+    }
+    throw error;
+  }
+  return new DenoTcpListener(listener);
+}
+
+async function connectUnix(path: string, options: { signal: AbortSignal }): Promise<RawSocket> {
+  const { signal } = options;
+  if (signal.aborted) throw abortReason(signal);
+  // Deno.connect takes no signal for Unix sockets: race the abort, and close a connection
+  // that arrives after it.
+  const connecting = denoApi().connect({ transport: "unix", path });
+  let onAbort: (() => void) | undefined;
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(abortReason(signal));
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+  try {
+    const conn = await Promise.race([connecting, aborted]);
+    return new DenoSocket(conn, false);
+  } catch (error) {
+    if (signal.aborted) connecting.then(closeQuietly, () => {});
+    throw error;
+  } finally {
+    signal.removeEventListener("abort", onAbort!);
+  }
+}
+
+async function listenUnix(path: string, _options: { backlog: number }): Promise<RawListener> {
+  const deno = denoApi();
+  // Deno.listen has no backlog option for Unix sockets: the runtime chooses it.
+  try {
+    return new DenoUnixListener(deno.listen({ transport: "unix", path }));
+  } catch (error) {
+    if (!(error instanceof deno.errors.AddrInUse)) throw error;
+    if (!(await isStaleUnixSocket(deno, path))) throw error;
+  }
+  try {
+    await deno.remove(path);
+  } catch (error) {
+    if (!(error instanceof deno.errors.NotFound)) throw error;
+  }
+  return new DenoUnixListener(deno.listen({ transport: "unix", path }));
+}
+
+/** Whether `path` is a socket file that nobody listens on (a connect is refused). */
+async function isStaleUnixSocket(deno: DenoNamespace, path: string): Promise<boolean> {
+  try {
+    if ((await deno.lstat(path)).isSocket !== true) return false;
+  } catch (error) {
+    // Gone in the meantime: nothing to remove, binding may now succeed.
+    return error instanceof deno.errors.NotFound;
+  }
+  try {
+    closeQuietly(await deno.connect({ transport: "unix", path }));
+    return false; // alive
+  } catch (error) {
+    return error instanceof deno.errors.ConnectionRefused;
+  }
+}
+
+/**
+ * A Deno conn (TCP or Unix) as a RawSocket: `conn.read` into a buffer the caller then owns,
+ * `conn.write` looped until every byte is taken.
+ */
+class DenoSocket implements RawSocket {
+  readonly raw: DenoConn;
+  #tcp: boolean;
+  // Report "::ffff:a.b.c.d" as IPv4 (a connection of an emulated "0.0.0.0" listener).
+  #unmapV4: boolean;
+  #info: SocketInfo | undefined;
+  // A buffer kept from the last read when that read filled only a little of it.
+  #spare: Uint8Array<ArrayBuffer> | undefined;
+  #writing: Promise<void> | undefined;
+  #closed = false;
+
+  constructor(conn: DenoConn, tcp: boolean, unmapV4 = false) {
+    this.raw = conn;
+    this.#tcp = tcp;
+    this.#unmapV4 = unmapV4;
+    // Like Trio: no Nagle delay on TCP (Deno's default may vary by version).
+    if (tcp) conn.setNoDelay?.(true);
+  }
+
+  get info(): SocketInfo {
+    return (this.#info ??= this.#tcp ? tcpInfo(this.raw, this.#unmapV4) : unixInfo(this.raw));
+  }
+
+  async read(maxBytes: number): Promise<Uint8Array | null> {
+    for (;;) {
+      let buffer = this.#spare;
+      this.#spare = undefined;
+      if (buffer === undefined || buffer.byteLength < maxBytes) buffer = new Uint8Array(maxBytes);
+      else if (buffer.byteLength > maxBytes) buffer = buffer.subarray(0, maxBytes);
+      let count: number | null;
+      try {
+        count = await this.raw.read(buffer);
+      } catch (error) {
+        // Closed by us while pending (Interrupted) or before (BadResource): end of stream.
+        if (this.#closed) return null;
+        throw error;
+      }
+      if (count === null) return null;
+      if (count === 0) {
+        this.#spare = buffer;
+        continue; // Deno may report 0 bytes, which is not end of stream
+      }
+      // A chunk that fills most of the buffer takes the buffer itself (no copy); a small
+      // one is copied out, and the buffer serves the next read (no 64 KiB kept alive per
+      // 100-byte chunk, and no fresh zeroed buffer per read).
+      if (count * 4 >= buffer.byteLength) return count === buffer.byteLength ? buffer : buffer.subarray(0, count);
+      this.#spare = buffer;
+      return buffer.slice(0, count);
+    }
+  }
+
+  write(data: Uint8Array): Promise<void> {
+    return (this.#writing = this.#writeAll(data));
+  }
+
+  async #writeAll(data: Uint8Array): Promise<void> {
+    // Deno's write may take part of the buffer: loop until it has taken every byte.
+    let written = await this.raw.write(data);
+    while (written < data.byteLength) written += await this.raw.write(data.subarray(written));
+  }
+
+  async closeWrite(): Promise<void> {
+    // End of stream goes after a pending write (its failure is reported to its caller).
+    if (this.#writing !== undefined) await this.#writing.catch(() => {});
+    await this.raw.closeWrite();
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#spare = undefined;
+    closeQuietly(this.raw);
+  }
+}
+
+class DenoTcpListener implements RawListener {
+  readonly raw: DenoListener;
+  #info: SocketInfo | undefined;
+  #closed = false;
+
+  constructor(listener: DenoListener) {
+    this.raw = listener;
+  }
+
+  get info(): SocketInfo {
+    if (this.#info === undefined) {
+      const addr = this.raw.addr as DenoNetAddr;
+      this.#info = { family: ipFamily(addr.hostname), localAddress: addr.hostname, localPort: addr.port };
+    }
+    return this.#info;
+  }
+
+  async accept(): Promise<RawSocket> {
+    return new DenoSocket(await this.raw.accept(), true);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    closeQuietly(this.raw);
+  }
+}
+
+class DenoUnixListener implements RawListener {
+  readonly raw: DenoListener;
+  readonly info: SocketInfo;
+  #closed = false;
+
+  constructor(listener: DenoListener) {
+    this.raw = listener;
+    this.info = { family: "unix", localAddress: (listener.addr as DenoUnixAddr).path ?? "" };
+  }
+
+  async accept(): Promise<RawSocket> {
+    return new DenoSocket(await this.raw.accept(), false);
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    closeQuietly(this.raw);
+  }
+}
+
+function tcpInfo(conn: DenoConn, unmapV4: boolean): SocketInfo {
+  const local = conn.localAddr as DenoNetAddr;
+  const remote = conn.remoteAddr as DenoNetAddr;
+  let localAddress = local.hostname;
+  let remoteAddress = remote.hostname;
+  if (unmapV4) {
+    localAddress = unmapIPv4(localAddress);
+    remoteAddress = unmapIPv4(remoteAddress);
+  }
+  return {
+    family: ipFamily(localAddress),
+    localAddress,
+    localPort: local.port,
+    remoteAddress,
+    remotePort: remote.port,
+  };
+}
+
+function unixInfo(conn: DenoConn): SocketInfo {
+  return {
+    family: "unix",
+    localAddress: (conn.localAddr as DenoUnixAddr).path ?? "",
+    remoteAddress: (conn.remoteAddr as DenoUnixAddr).path ?? "",
+  };
+}
+
+function ipFamily(address: string): "IPv4" | "IPv6" {
+  return address.includes(":") ? "IPv6" : "IPv4";
+}
+
+function unmapIPv4(address: string): string {
+  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
+}
+
+function isUnspecifiedIPv6(host: string): boolean {
+  return host.includes(":") && /^[0:]+$/.test(host) && host !== ":";
+}
+
+function closeQuietly(closable: { close(): void }): void {
+  try {
+    closable.close();
+  } catch {
+    // Already closed (BadResource): close is idempotent.
+  }
 }
