@@ -147,9 +147,9 @@ function familyOf(address: string): "IPv4" | "IPv6" {
 // TCP and Unix stream sockets.
 
 /** Above this many unread bytes the socket stops reading from the kernel. */
-const READ_HIGH_WATER = 256 * 1024;
+const READ_HIGH_WATER = 512 * 1024;
 /** At or below this many unread bytes it reads again. */
-const READ_LOW_WATER = 64 * 1024;
+const READ_LOW_WATER = 128 * 1024;
 
 type Waiter<T> = { resolve(value: T): void; reject(error: unknown): void };
 

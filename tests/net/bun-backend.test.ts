@@ -300,6 +300,29 @@ if (runtime !== "bun") {
       expect(text(await accepted.read(100))).toBe("still here");
     });
 
+    it("turns away connections beyond the backlog while nobody accepts", async () => {
+      backend ??= await loadBackend("bun");
+      const listener = await backend.listenTcp({ host: "127.0.0.1", port: 0, backlog: 2, reuseAddress: false, ipv6Only: false });
+      cleanups.push(() => listener.close());
+      const clients: RawSocket[] = [];
+      for (let i = 0; i < 4; i++) {
+        const client = await backend.connectTcp("127.0.0.1", listener.info.localPort!, { signal: never });
+        cleanups.push(() => client.close());
+        clients.push(client);
+        await sleep(10); // one after the other, so that the kernel accepts them in this order
+      }
+      await sleep(50);
+      // The last two were closed by the listener: they read end of stream at once.
+      expect(await clients[2]!.read(10)).toBeNull();
+      expect(await clients[3]!.read(10)).toBeNull();
+      for (const index of [0, 1]) {
+        const server = await listener.accept();
+        cleanups.push(() => server.close());
+        await clients[index]!.write(bytes(`client ${index}`));
+        expect(text(await server.read(100))).toBe(`client ${index}`);
+      }
+    });
+
     it("listens with reuseAddress (SO_REUSEPORT) twice on one port, and refuses without it", async () => {
       backend ??= await loadBackend("bun");
       const options = { host: "127.0.0.1", backlog: 16, ipv6Only: false };
