@@ -1,0 +1,613 @@
+/**
+ * The TLS engine of every backend: `node:tls` over a `Duplex` that pumps an anyts
+ * transport. No runtime offers TLS over an arbitrary byte stream except through node:tls
+ * (`Deno.startTls` and Bun's `socket.upgradeTLS` need the runtime's own TCP socket, and
+ * neither has a server side over a stream), and node:tls over a custom Duplex works on
+ * Node, Deno and Bun, so the three adapters share this file.
+ *
+ * Pumping. The Duplex is the TLS socket's "network": its `_read` calls `transport.read()`
+ * and its `_write` calls `transport.write()`, each at most once at a time, in the cancel
+ * scope the core chose (the TLS stream's own). `_read` hands the engine one TLS record (or
+ * the part of one that has arrived) per call, with a readable high-water mark of 0, so the
+ * engine has processed everything before it asks for more: when the peer's close_notify
+ * has been processed, the pump stops and keeps the bytes after it for `unwrap()`.
+ * Plaintext is consumed in flowing mode into a queue that pauses the TLS socket when it
+ * holds more than {@linkcode QUEUE_LIMIT} bytes (which stops the pump: backpressure).
+ *
+ * Errors. Every 'error' event (of the TLS socket and of the Duplex) and every rejection of
+ * a transport call is caught and stored; the next `read`/`write` rejects with it. No
+ * timer, listener or promise outlives `close()`/`unwrap()`.
+ *
+ * Per runtime: Node and Bun verify a client certificate themselves (Node: through the
+ * socket's `verifyError()`); Deno's node:tls requests it but never verifies it, so this
+ * file checks the chain against `ca` with `X509Certificate` there.
+ *
+ * @module
+ */
+import { X509Certificate } from "node:crypto";
+import { isIP } from "node:net";
+import { Duplex } from "node:stream";
+import * as tls from "node:tls";
+import type { RawTlsSocket, TlsEngineOptions, TlsSessionInfo, TlsTransport } from "../src/backend.ts";
+
+/** Plaintext bytes queued before the TLS socket is paused. */
+const QUEUE_LIMIT = 65536;
+/** How many bytes one transport read asks for. */
+const READ_SIZE = 65536;
+/** The size of a TLS record header: type, version (2), length (2). */
+const HEADER_SIZE = 5;
+
+type Waiter = () => void;
+
+interface ReadableInternals {
+  _readableState?: { ended?: boolean };
+}
+interface VerifyHandle {
+  _handle?: { verifyError?: () => (Error & { code?: string }) | null | undefined };
+}
+
+/**
+ * Starts a TLS session over `transport` with node:tls; resolves once the handshake is
+ * done. This is `Backend.startTls` of every adapter.
+ *
+ * @example
+ * ```ts
+ * import { startTls } from "./tls-engine.ts";
+ * // const raw = await startTls(transport, { serverSide: false, hostname: "example.com", ... });
+ * ```
+ */
+export function startTls(transport: TlsTransport, options: TlsEngineOptions): Promise<RawTlsSocket> {
+  return new NodeTlsSocket(transport, options)._start();
+}
+
+/** @ignore A TLS session on node:tls; see the module documentation. */
+export class NodeTlsSocket implements RawTlsSocket {
+  /** @ignore */
+  _transport: TlsTransport;
+  /** @ignore */
+  _options: TlsEngineOptions;
+  /** @ignore */
+  _duplex: Duplex;
+  /** @ignore */
+  _socket: tls.TLSSocket;
+
+  // The pump (transport → engine).
+  /** @ignore Bytes read from the transport, not yet given to the engine. */
+  _pending: Uint8Array | undefined = undefined;
+  /** @ignore Header bytes of the current record seen so far (0..4; 5 means "in the body"). */
+  _headerSeen = 0;
+  /** @ignore The header bytes seen so far. */
+  _header: Uint8Array = new Uint8Array(HEADER_SIZE);
+  /** @ignore Body bytes of the current record not yet given to the engine. */
+  _bodyLeft = 0;
+  /** @ignore A transport read is in flight. */
+  _readPromise: Promise<unknown> | undefined = undefined;
+  /** @ignore Writes to the transport in flight (at most one: the Duplex serialises them). */
+  _writePromise: Promise<unknown> | undefined = undefined;
+  /** @ignore The transport reported end of stream (and the engine was told). */
+  _transportEof = false;
+  /** @ignore The pump saw the engine end after a close_notify: it reads no more. */
+  _feedStopped = false;
+  /** @ignore */
+  _closeNotifyReceived = false;
+
+  // The plaintext side (engine → reader).
+  /** @ignore */
+  _queue: Uint8Array[] = [];
+  /** @ignore */
+  _queued = 0;
+  /** @ignore The TLS socket emitted 'end'. */
+  _ended = false;
+  /** @ignore The first error; every later operation rejects with it. */
+  _error: unknown = undefined;
+  /** @ignore close() or unwrap() finished: the session is gone. */
+  _closed = false;
+  /** @ignore unwrap() is running: plaintext is dropped, the pump must not stall. */
+  _discarding = false;
+  /** @ignore */
+  _closeWriteStarted: Promise<void> | undefined = undefined;
+  /** @ignore Called on every state change (data, end, error, pump progress, write done). */
+  _waiters: Waiter[] = [];
+
+  constructor(transport: TlsTransport, options: TlsEngineOptions) {
+    this._transport = transport;
+    this._options = options;
+    const self = this;
+    this._duplex = new Duplex({
+      readableHighWaterMark: 0,
+      allowHalfOpen: true,
+      read() {
+        self._pump();
+      },
+      write(chunk: Uint8Array, _encoding, callback) {
+        self._writeTransport(chunk, callback);
+      },
+      writev(chunks, callback) {
+        self._writeTransport(concat(chunks.map((entry) => entry.chunk as Uint8Array)), callback);
+      },
+      final(callback) {
+        // close_notify has been written; the transport itself stays open (the core
+        // closes it, or hands it back after unwrap()).
+        callback();
+      },
+      destroy(_error, callback) {
+        callback(null);
+      },
+    });
+    this._duplex.on("error", (error) => this._fail(error));
+    const common = {
+      ALPNProtocols: options.alpnProtocols === undefined ? undefined : [...options.alpnProtocols],
+      allowHalfOpen: true,
+    };
+    if (options.serverSide) {
+      this._socket = new tls.TLSSocket(this._duplex, {
+        ...common,
+        isServer: true,
+        secureContext: tls.createSecureContext({ cert: options.cert, key: options.key, ca: options.ca }),
+        requestCert: options.requestClientCertificate,
+        rejectUnauthorized: options.requestClientCertificate && options.verify,
+      });
+    } else {
+      const hostname = options.hostname;
+      this._socket = tls.connect({
+        ...common,
+        socket: this._duplex,
+        host: hostname,
+        // SNI carries names only (RFC 6066); an IP address is still checked against the
+        // certificate through `host`.
+        servername: hostname === undefined || isIP(hostname) !== 0 ? undefined : hostname,
+        ca: options.ca,
+        cert: options.cert,
+        key: options.key,
+        rejectUnauthorized: options.verify,
+        checkServerIdentity: options.verify ? tls.checkServerIdentity : () => undefined,
+      });
+    }
+    const socket = this._socket;
+    socket.on("error", (error) => this._fail(error));
+    socket.on("data", (chunk: Uint8Array) => this._onData(chunk));
+    socket.on("end", () => {
+      this._ended = true;
+      this._wake();
+    });
+    socket.on("close", () => this._wake());
+  }
+
+  // ------------------------------------------------------------------ handshake
+
+  /** @ignore Resolves to this once the handshake is done (and the peer verified). */
+  _start(): Promise<RawTlsSocket> {
+    const socket = this._socket;
+    const signal = this._options.signal;
+    return new Promise<RawTlsSocket>((resolve, reject) => {
+      const onAbort = () => finish(signal.reason ?? new Error("the TLS handshake was aborted"));
+      const onSecure = () => finish(this._checkClientCertificate());
+      const finish = (error: unknown) => {
+        socket.off(this._options.serverSide ? "secure" : "secureConnect", onSecure);
+        signal.removeEventListener("abort", onAbort);
+        this._waiters = this._waiters.filter((waiter) => waiter !== onChange);
+        if (error === undefined) {
+          resolve(this);
+          return;
+        }
+        this._fail(error);
+        this.close().then(() => reject(error), () => reject(error));
+      };
+      const onChange = () => {
+        if (this._error !== undefined) finish(this._error);
+        else if (this._ended || this._transportEof) {
+          finish(new Error("the peer closed the connection during the TLS handshake"));
+        } else this._waiters.push(onChange);
+      };
+      if (signal.aborted) {
+        onAbort();
+        return;
+      }
+      signal.addEventListener("abort", onAbort, { once: true });
+      socket.once(this._options.serverSide ? "secure" : "secureConnect", onSecure);
+      this._waiters.push(onChange);
+    });
+  }
+
+  /**
+   * @ignore Server side with a requested certificate: the error that rejects the client's
+   * certificate, or undefined. Bun rejects bad ones during the handshake; Node leaves the
+   * verdict in `verifyError()`; Deno's node:tls does not verify at all, so the chain is
+   * checked here against `ca`.
+   */
+  _checkClientCertificate(): unknown {
+    const options = this._options;
+    if (!options.serverSide || !options.requestClientCertificate || !options.verify) return undefined;
+    const socket = this._socket;
+    const peer = socket.getPeerCertificate(true) as tls.DetailedPeerCertificate | null | undefined;
+    if (peer === null || peer === undefined || peer.raw === undefined) {
+      return tlsError("ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE", "the client sent no certificate");
+    }
+    if (socket.authorized) return undefined;
+    const isDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
+    const verifyError = (socket as unknown as VerifyHandle)._handle?.verifyError;
+    if (!isDeno && typeof verifyError === "function") {
+      const error = verifyError.call((socket as unknown as VerifyHandle)._handle);
+      return error ?? undefined;
+    }
+    return verifyChain(peer, options.ca ?? "");
+  }
+
+  // ------------------------------------------------------------------ the pump
+
+  /** @ignore The Duplex wants bytes for the engine: one record (or part) per call. */
+  _pump(): void {
+    if (this._readPromise !== undefined || this._feedStopped || this._transportEof || this._closed) return;
+    if (this._engineEnded()) {
+      // The engine has processed the peer's close_notify: what follows is not ours.
+      this._feedStopped = true;
+      this._closeNotifyReceived = true;
+      this._wake();
+      return;
+    }
+    if (this._pending !== undefined) {
+      this._duplex.push(this._nextPiece());
+      return;
+    }
+    const reading = this._transport.read(READ_SIZE).then(
+      (chunk) => {
+        this._readPromise = undefined;
+        if (this._closed) return;
+        if (chunk === null) {
+          this._transportEof = true;
+          this._duplex.push(null);
+          this._wake();
+          return;
+        }
+        if (chunk.length === 0) {
+          this._pump();
+          return;
+        }
+        this._pending = chunk;
+        this._duplex.push(this._nextPiece());
+      },
+      (error) => {
+        this._readPromise = undefined;
+        if (!this._closed) this._fail(error);
+      },
+    );
+    this._readPromise = reading;
+  }
+
+  /** @ignore The next bytes of `_pending` that stay within the current record. */
+  _nextPiece(): Uint8Array {
+    const pending = this._pending!;
+    let size = 0;
+    if (this._headerSeen < HEADER_SIZE) {
+      const take = Math.min(HEADER_SIZE - this._headerSeen, pending.length);
+      this._header.set(pending.subarray(0, take), this._headerSeen);
+      this._headerSeen += take;
+      size = take;
+      if (this._headerSeen === HEADER_SIZE) this._bodyLeft = (this._header[3] << 8) | this._header[4];
+    }
+    if (this._headerSeen === HEADER_SIZE) {
+      const take = Math.min(this._bodyLeft, pending.length - size);
+      size += take;
+      this._bodyLeft -= take;
+      if (this._bodyLeft === 0) this._headerSeen = 0;
+    }
+    const piece = pending.subarray(0, size);
+    this._pending = size === pending.length ? undefined : pending.subarray(size);
+    return piece;
+  }
+
+  /** @ignore Whether the engine has seen the end of its input (close_notify here). */
+  _engineEnded(): boolean {
+    return this._ended || (this._socket as unknown as ReadableInternals)._readableState?.ended === true;
+  }
+
+  /** @ignore The Duplex's `_write`: one transport write at a time. */
+  _writeTransport(chunk: Uint8Array, callback: (error?: Error | null) => void): void {
+    if (this._closed) {
+      callback();
+      return;
+    }
+    const writing = this._transport.write(chunk).then(
+      () => {
+        this._writePromise = undefined;
+        callback();
+        this._wake();
+      },
+      (error) => {
+        this._writePromise = undefined;
+        this._fail(error);
+        callback();
+      },
+    );
+    this._writePromise = writing;
+  }
+
+  // ------------------------------------------------------------------ plaintext
+
+  /** @ignore */
+  _onData(chunk: Uint8Array): void {
+    if (this._discarding || this._closed) return;
+    this._queue.push(chunk);
+    this._queued += chunk.length;
+    if (this._queued >= QUEUE_LIMIT) this._socket.pause();
+    this._wake();
+  }
+
+  /** The next plaintext chunk (1 to `maxBytes` bytes), or `null` at end of stream. */
+  read(maxBytes: number): Promise<Uint8Array | null> {
+    return this._until(() => {
+      if (this._queue.length !== 0) return this._take(maxBytes);
+      if (this._error !== undefined) throw this._error;
+      if (this._closed) throw new Error("the TLS session is closed");
+      if (this._ended || (this._feedStopped && this._closeNotifyReceived)) return null;
+      return undefined;
+    });
+  }
+
+  /** @ignore */
+  _take(maxBytes: number): Uint8Array {
+    const first = this._queue[0];
+    let chunk: Uint8Array;
+    if (first.length <= maxBytes) {
+      chunk = first;
+      this._queue.shift();
+    } else {
+      chunk = first.subarray(0, maxBytes);
+      this._queue[0] = first.subarray(maxBytes);
+    }
+    this._queued -= chunk.length;
+    if (this._queued < QUEUE_LIMIT && this._socket.isPaused()) this._socket.resume();
+    return chunk;
+  }
+
+  /** Encrypts and writes `data`; resolves when the transport has taken it. */
+  write(data: Uint8Array): Promise<void> {
+    if (this._error !== undefined) return Promise.reject(this._error);
+    if (this._closed) return Promise.reject(new Error("the TLS session is closed"));
+    if (this._closeWriteStarted !== undefined) return Promise.reject(tlsError("ERR_STREAM_WRITE_AFTER_END", "close_notify was sent already"));
+    let written = false;
+    let failure: unknown = undefined;
+    this._socket.write(data, (error) => {
+      written = true;
+      if (error) failure = error;
+      this._wake();
+    });
+    return this._until(() => {
+      if (failure !== undefined) throw this._error ?? failure;
+      if (this._error !== undefined) throw this._error;
+      if (this._closed) throw new Error("the TLS session is closed");
+      return written && this._writesFlushed() ? true : undefined;
+    }).then(() => {});
+  }
+
+  /** @ignore Nothing of ours waits in the Duplex or on the transport. */
+  _writesFlushed(): boolean {
+    return this._writePromise === undefined && this._duplex.writableLength === 0;
+  }
+
+  /** Sends close_notify once; resolves when the transport has taken it. */
+  closeWrite(): Promise<void> {
+    if (this._closeWriteStarted === undefined) {
+      if (this._error !== undefined) return Promise.reject(this._error);
+      if (this._closed) return Promise.reject(new Error("the TLS session is closed"));
+      let finished = false;
+      this._socket.end(() => {
+        finished = true;
+        this._wake();
+      });
+      this._closeWriteStarted = this._until(() => {
+        if (this._error !== undefined) throw this._error;
+        if (this._closed) throw new Error("the TLS session is closed");
+        return (finished || this._socket.writableFinished) && this._writesFlushed() ? true : undefined;
+      }).then(() => {});
+    }
+    return this._closeWriteStarted;
+  }
+
+  /** Sends close_notify, waits for the peer's, and resolves to the bytes read after it. */
+  async unwrap(): Promise<Uint8Array> {
+    this._discarding = true;
+    this._queue = [];
+    this._queued = 0;
+    if (this._socket.isPaused()) this._socket.resume();
+    await this.closeWrite();
+    await this._until(() => {
+      if (this._feedStopped) return true;
+      if (this._error !== undefined) throw this._error;
+      if (this._closed) throw new Error("the TLS session is closed");
+      if (this._transportEof) {
+        throw tlsError("ERR_TLS_RAGGED_EOF", "the peer closed the transport without sending close_notify");
+      }
+      // The engine has ended but the Duplex has not asked for more yet: ask ourselves.
+      if (this._engineEnded() && this._readPromise === undefined) this._pump();
+      return this._feedStopped ? true : undefined;
+    });
+    const leftover = this._pending ?? new Uint8Array(0);
+    this._pending = undefined;
+    await this.close();
+    return leftover;
+  }
+
+  /** Tears the session down without close_notify; resolves when no transport call is pending. */
+  async close(): Promise<void> {
+    if (!this._closed) {
+      this._closed = true;
+      this._socket.destroy();
+      this._duplex.destroy();
+      this._queue = [];
+      this._queued = 0;
+      this._wake();
+    }
+    const pending = [this._readPromise, this._writePromise].filter((p) => p !== undefined);
+    if (pending.length !== 0) await Promise.allSettled(pending);
+  }
+
+  /** Whether the peer's close_notify arrived before the end of the transport. */
+  get closeNotifyReceived(): boolean {
+    return this._closeNotifyReceived || (this._engineEnded() && !this._transportEof);
+  }
+
+  /** The session's parameters. */
+  get session(): TlsSessionInfo {
+    const socket = this._socket;
+    const serverSide = this._options.serverSide;
+    return {
+      alpnProtocol: typeof socket.alpnProtocol === "string" ? socket.alpnProtocol : null,
+      tlsVersion: socket.getProtocol() ?? "unknown",
+      cipher: cipherOf(socket),
+      get peerCertificate() {
+        return peerCertificateOf(socket);
+      },
+      get peerCertificateBinary() {
+        return peerCertificateBinaryOf(socket);
+      },
+      get channelBindingTlsUnique() {
+        return tlsUniqueOf(socket, serverSide);
+      },
+    };
+  }
+
+  /** The `tls.TLSSocket`. */
+  get raw(): unknown {
+    return this._socket;
+  }
+
+  // ------------------------------------------------------------------ plumbing
+
+  /** @ignore Records the first error and wakes every waiter. Never throws. */
+  _fail(error: unknown): void {
+    if (this._error === undefined && !this._closed) this._error = error ?? new Error("TLS failure");
+    this._wake();
+  }
+
+  /** @ignore */
+  _wake(): void {
+    const waiters = this._waiters;
+    if (waiters.length === 0) return;
+    this._waiters = [];
+    for (const waiter of waiters) waiter();
+  }
+
+  /**
+   * @ignore Resolves with the first non-undefined value of `check`, evaluated now and on
+   * every state change; rejects with what it throws.
+   */
+  _until<T>(check: () => T | undefined): Promise<T> {
+    try {
+      const value = check();
+      if (value !== undefined) return Promise.resolve(value);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return new Promise<T>((resolve, reject) => {
+      const waiter = () => {
+        try {
+          const value = check();
+          if (value !== undefined) resolve(value);
+          else this._waiters.push(waiter);
+        } catch (error) {
+          reject(error);
+        }
+      };
+      this._waiters.push(waiter);
+    });
+  }
+}
+
+function concat(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0];
+  let size = 0;
+  for (const chunk of chunks) size += chunk.length;
+  const out = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    out.set(chunk, offset);
+    offset += chunk.length;
+  }
+  return out;
+}
+
+function tlsError(code: string, message: string): Error {
+  const error = new Error(message) as Error & { code: string };
+  error.code = code;
+  return error;
+}
+
+function cipherOf(socket: tls.TLSSocket): TlsSessionInfo["cipher"] {
+  const cipher = socket.getCipher() as (tls.CipherNameAndProtocol & { bits?: number }) | null | undefined;
+  if (!cipher) return { name: "unknown", version: socket.getProtocol() ?? "unknown" };
+  const result: { name: string; standardName?: string; version: string; bits?: number } = {
+    name: cipher.name,
+    version: cipher.version ?? socket.getProtocol() ?? "unknown",
+  };
+  if (typeof cipher.standardName === "string") result.standardName = cipher.standardName;
+  if (typeof cipher.bits === "number") result.bits = cipher.bits;
+  return result;
+}
+
+function peerCertificateOf(socket: tls.TLSSocket): Record<string, unknown> | null {
+  const certificate = socket.getPeerCertificate() as unknown as Record<string, unknown> | null | undefined;
+  if (!certificate || Object.keys(certificate).length === 0) return null;
+  return certificate;
+}
+
+function peerCertificateBinaryOf(socket: tls.TLSSocket): Uint8Array | null {
+  const certificate = socket.getPeerCertificate() as { raw?: Uint8Array } | null | undefined;
+  const raw = certificate?.raw ?? socket.getPeerX509Certificate?.()?.raw;
+  if (!raw || raw.length === 0) return null;
+  return new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength);
+}
+
+function tlsUniqueOf(socket: tls.TLSSocket, serverSide: boolean): Uint8Array | undefined {
+  // tls-unique (RFC 5929) is the first Finished message of the latest handshake: the
+  // client's in a full handshake, the server's in a resumed one. TLS 1.3 does not define it.
+  if (socket.getProtocol() === "TLSv1.3") return undefined;
+  const clientSent = !socket.isSessionReused();
+  const finished = clientSent !== serverSide ? socket.getFinished() : socket.getPeerFinished();
+  if (!finished || finished.length === 0) return undefined;
+  return new Uint8Array(finished.buffer, finished.byteOffset, finished.byteLength);
+}
+
+const PEM_BLOCK = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g;
+
+/**
+ * Verifies a peer's certificate chain against the PEM certificates of `ca`: each link's
+ * issuer name and signature, validity periods, and that the intermediates are CAs. For
+ * runtimes whose node:tls does not verify client certificates (Deno).
+ */
+function verifyChain(peer: tls.DetailedPeerCertificate, ca: string): Error | undefined {
+  let anchors: X509Certificate[];
+  try {
+    anchors = (ca.match(PEM_BLOCK) ?? []).map((pem) => new X509Certificate(pem));
+  } catch (error) {
+    return error as Error;
+  }
+  const chain: X509Certificate[] = [];
+  const seen = new Set<unknown>();
+  for (let link: tls.DetailedPeerCertificate | undefined = peer; link?.raw !== undefined && !seen.has(link); link = link.issuerCertificate) {
+    seen.add(link);
+    try {
+      chain.push(new X509Certificate(link.raw));
+    } catch {
+      break;
+    }
+  }
+  if (chain.length === 0) return tlsError("ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE", "the client sent no certificate");
+  const now = Date.now();
+  let current = chain[0];
+  for (let depth = 0; depth < 10; depth++) {
+    if (!(Date.parse(current.validFrom) <= now && now <= Date.parse(current.validTo))) {
+      return tlsError("CERT_HAS_EXPIRED", `certificate ${current.subject} is expired or not yet valid`);
+    }
+    for (const anchor of anchors) {
+      if (current.checkIssued(anchor) && current.verify(anchor.publicKey)) return undefined;
+    }
+    const issuer = chain.find((candidate) => candidate !== current && candidate.ca && current.checkIssued(candidate) && current.verify(candidate.publicKey));
+    if (issuer === undefined) break;
+    current = issuer;
+  }
+  if (chain.length === 1 && chain[0].checkIssued(chain[0])) {
+    return tlsError("DEPTH_ZERO_SELF_SIGNED_CERT", "self-signed certificate");
+  }
+  return tlsError("UNABLE_TO_VERIFY_LEAF_SIGNATURE", "unable to verify the client certificate against the trusted CA");
+}
