@@ -47,6 +47,7 @@ export const denoBackend: Backend = {
   connectUnix,
   listenUnix,
   createUdpSocket: async (options): Promise<RawUdpSocket> => (await loadFallback()).openUdpSocket(options),
+  startTls: (transport, options) => import("./tls-engine.ts").then((engine) => engine.startTls(transport, options)),
 };
 
 // node: modules load only when a fallback is first needed (importing node:net costs a few
