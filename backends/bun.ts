@@ -772,4 +772,5 @@ export const bunBackend: Backend = {
   connectUnix: (path, { signal }) => connectStream({ unix: path }, signal),
   listenUnix,
   createUdpSocket,
+  startTls: (transport, options) => import("./tls-engine.ts").then((engine) => engine.startTls(transport, options)),
 };
