@@ -8,9 +8,10 @@
  *   servers and ignores /etc/hosts);
  * - `connectTcp` with `localHost`: node:net (`Deno.connect` cannot bind a local address);
  * - `createUdpSocket`: node:dgram (`Deno.listenDatagram` needs `--unstable-net`);
- * - `listenTcp` with `ipv6Only` on "::": Deno cannot set IPV6_V6ONLY (neither can its
- *   node:net), so the dual-stack socket is shared with the "0.0.0.0" listener of the same
- *   port (see `deno-dual-stack.ts`).
+ *
+ * Emulated: `listenTcp` with `ipv6Only` on "::". Deno cannot set IPV6_V6ONLY (nor can its
+ * node:net), so one dual-stack socket serves both the "::" and the "0.0.0.0" listener of a
+ * port (see `deno-tcp-listener.ts`).
  *
  * @module
  */
@@ -24,7 +25,7 @@ import {
   type DenoUnixAddr,
   denoApi,
 } from "./deno-api.ts";
-import { listenDualStackV4, listenDualStackV6 } from "./deno-dual-stack.ts";
+import { type ListenTcpOptions, listenTcpNative } from "./deno-tcp-listener.ts";
 
 /**
  * The Deno backend.
@@ -85,43 +86,16 @@ async function connectTcp(
   return new DenoSocket(conn, true);
 }
 
-type ListenTcpOptions = Parameters<Backend["listenTcp"]>[0];
-
 function listenTcp(options: ListenTcpOptions): Promise<RawListener> {
   // Deno.listen is synchronous: its failure becomes a rejection.
   try {
-    return Promise.resolve(listenTcpNow(options));
+    return Promise.resolve(listenTcpNative(options, wrapTcpConn));
   } catch (error) {
     return Promise.reject(error);
   }
 }
 
-function listenTcpNow(options: ListenTcpOptions): RawListener {
-  const deno = denoApi();
-  if (options.ipv6Only && isUnspecifiedIPv6(options.host)) {
-    return listenDualStackV6(options.port, options.backlog, (conn) => new DenoSocket(conn, true));
-  }
-  let listener: DenoListener;
-  try {
-    listener = deno.listen({
-      hostname: options.host,
-      port: options.port,
-      transport: "tcp",
-      tcpBacklog: options.backlog,
-      // SO_REUSEPORT is unstable in Deno 2.9: without --unstable-net, asking for it ends the
-      // process, so it is only asked for when the unstable network API is there.
-      ...(options.reuseAddress && "listenDatagram" in deno ? { reusePort: true } : {}),
-    });
-  } catch (error) {
-    // "0.0.0.0" on a port whose "::" listener is dual-stack (ipv6Only emulated): share it.
-    if (options.host === "0.0.0.0" && error instanceof deno.errors.AddrInUse) {
-      const shared = listenDualStackV4(options.port, (conn) => new DenoSocket(conn, true, true));
-      if (shared !== undefined) return shared;
-    }
-    throw error;
-  }
-  return new DenoTcpListener(listener);
-}
+const wrapTcpConn = (conn: DenoConn, unmapV4: boolean): RawSocket => new DenoSocket(conn, true, unmapV4);
 
 async function connectUnix(path: string, options: { signal: AbortSignal }): Promise<RawSocket> {
   const { signal } = options;
@@ -257,34 +231,6 @@ class DenoSocket implements RawSocket {
   }
 }
 
-class DenoTcpListener implements RawListener {
-  readonly raw: DenoListener;
-  #info: SocketInfo | undefined;
-  #closed = false;
-
-  constructor(listener: DenoListener) {
-    this.raw = listener;
-  }
-
-  get info(): SocketInfo {
-    if (this.#info === undefined) {
-      const addr = this.raw.addr as DenoNetAddr;
-      this.#info = { family: ipFamily(addr.hostname), localAddress: addr.hostname, localPort: addr.port };
-    }
-    return this.#info;
-  }
-
-  async accept(): Promise<RawSocket> {
-    return new DenoSocket(await this.raw.accept(), true);
-  }
-
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    closeQuietly(this.raw);
-  }
-}
-
 class DenoUnixListener implements RawListener {
   readonly raw: DenoListener;
   readonly info: SocketInfo;
@@ -338,10 +284,6 @@ function ipFamily(address: string): "IPv4" | "IPv6" {
 
 function unmapIPv4(address: string): string {
   return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
-}
-
-function isUnspecifiedIPv6(host: string): boolean {
-  return host.includes(":") && /^[0:]+$/.test(host) && host !== ":";
 }
 
 function closeQuietly(closable: { close(): void }): void {
