@@ -6,6 +6,7 @@
  */
 import { clearTimeout, setTimeout } from "node:timers";
 import type { Backend } from "../src/backend.ts";
+import { nodeNet } from "./node-net.ts";
 
 /**
  * The Node backend.
@@ -22,15 +23,7 @@ export const nodeBackend: Backend = {
   currentTime: () => performance.now(),
   setTimer: (delayMs, callback) => setTimeout(callback, delayMs),
   clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-  // Network I/O: being implemented (issue 4).
-  getaddrinfo: notYet,
-  connectTcp: notYet,
-  listenTcp: notYet,
-  connectUnix: notYet,
-  listenUnix: notYet,
-  createUdpSocket: notYet,
+  // Network I/O on node:net, node:dgram and node:dns (backends/node-net.ts).
+  ...nodeNet,
+  startTls: (transport, options) => import("./tls-engine.ts").then((engine) => engine.startTls(transport, options)),
 };
-
-function notYet(): Promise<never> {
-  return Promise.reject(new Error("network I/O is not implemented yet on this backend"));
-}

@@ -1,0 +1,659 @@
+/**
+ * The network half of the Node adapter: TCP and Unix sockets on `node:net`, UDP on
+ * `node:dgram`, name resolution on `node:dns`, and the stale Unix socket check on
+ * `node:fs`. It runs on Node and on Deno's and Bun's node: compatibility layers.
+ *
+ * Sockets are kept paused (a `'readable'` listener and `socket.read()`), so a socket that
+ * nobody reads holds at most the stream's high-water mark in memory and the kernel's
+ * window pushes back on the peer. Writes resolve on their write callback, when the bytes
+ * reached the kernel, so at most one chunk waits in Node's buffer.
+ *
+ * @module
+ */
+import * as dgram from "node:dgram";
+import * as dns from "node:dns";
+import { lstat, unlink } from "node:fs/promises";
+import * as net from "node:net";
+import type { Backend, RawListener, RawSocket, RawUdpSocket, SocketInfo } from "../src/backend.ts";
+
+type NetBackend = Pick<
+  Backend,
+  "getaddrinfo" | "connectTcp" | "listenTcp" | "connectUnix" | "listenUnix" | "createUdpSocket"
+>;
+
+/** A Node `Buffer` as a plain `Uint8Array` over the same memory (no copy). */
+function plain(buffer: Uint8Array): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+function familyOf(address: string | undefined, fallback: "IPv4" | "IPv6" = "IPv4"): "IPv4" | "IPv6" {
+  if (address === undefined) return fallback;
+  return address.includes(":") ? "IPv6" : "IPv4";
+}
+
+function noop(): void {}
+
+function abortReason(signal: AbortSignal): unknown {
+  return signal.reason ?? new Error("aborted");
+}
+
+/** "::ffff:a.b.c.d" as "a.b.c.d". */
+function unmap(address: string | undefined): string | undefined {
+  return address?.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
+}
+
+/**
+ * Where a connected TCP socket is, read once (Node forgets it when the socket closes);
+ * with `unmapV4`, IPv4-mapped addresses of a dual-stack socket are reported as IPv4.
+ */
+function tcpInfo(socket: net.Socket, unmapV4 = false): SocketInfo {
+  const local = unmapV4 ? unmap(socket.localAddress) : socket.localAddress;
+  const remote = unmapV4 ? unmap(socket.remoteAddress) : socket.remoteAddress;
+  return {
+    family: familyOf(local ?? remote),
+    localAddress: local ?? "",
+    localPort: socket.localPort,
+    remoteAddress: remote,
+    remotePort: socket.remotePort,
+  };
+}
+
+/** A connected `net.Socket` as a {@linkcode RawSocket}. */
+class NodeRawSocket implements RawSocket {
+  readonly raw: net.Socket;
+  readonly info: SocketInfo;
+  #readResolve: ((chunk: Uint8Array | null) => void) | undefined = undefined;
+  #readReject: ((error: unknown) => void) | undefined = undefined;
+  #readMax = 0;
+  #writeReject: ((error: unknown) => void) | undefined = undefined;
+  #ended = false;
+  #error: unknown = undefined;
+
+  constructor(socket: net.Socket, info: SocketInfo, earlierError?: unknown) {
+    this.raw = socket;
+    this.info = info;
+    this.#error = earlierError;
+    socket.on("error", this.#onError);
+    socket.on("end", this.#onEnd);
+    socket.on("close", this.#onClose);
+    // A 'readable' listener keeps the stream paused: data is pulled with read().
+    socket.on("readable", this.#onReadable);
+  }
+
+  read(maxBytes: number): Promise<Uint8Array | null> {
+    const socket = this.raw;
+    const available = socket.readableLength;
+    if (available > 0) {
+      const chunk = socket.read(available < maxBytes ? available : maxBytes) as Uint8Array | null;
+      if (chunk !== null) return Promise.resolve(plain(chunk));
+    }
+    if (this.#error !== undefined) return Promise.reject(this.#error);
+    if (this.#ended || socket.destroyed) return Promise.resolve(null);
+    // On the empty buffer, read() asks for more data, or makes an ended stream emit 'end'
+    // (which a paused stream emits only when read; 'readable' may have fired already).
+    socket.read();
+    return new Promise((resolve, reject) => {
+      this.#readResolve = resolve;
+      this.#readReject = reject;
+      this.#readMax = maxBytes;
+    });
+  }
+
+  write(data: Uint8Array): Promise<void> {
+    if (this.#error !== undefined) return Promise.reject(this.#error);
+    const socket = this.raw;
+    if (socket.destroyed || socket.writableEnded) {
+      return Promise.reject(new Error(socket.destroyed ? "the socket is closed" : "the socket was shut down for writing"));
+    }
+    return new Promise((resolve, reject) => {
+      this.#writeReject = reject;
+      socket.write(data, (error) => {
+        this.#writeReject = undefined;
+        if (error) reject(this.#error ?? error);
+        else resolve();
+      });
+    });
+  }
+
+  closeWrite(): Promise<void> {
+    const socket = this.raw;
+    if (socket.destroyed || socket.writableEnded) return Promise.resolve();
+    return new Promise((resolve) => {
+      socket.end(() => resolve());
+    });
+  }
+
+  close(): void {
+    this.raw.destroy();
+  }
+
+  #onReadable = (): void => {
+    const resolve = this.#readResolve;
+    if (resolve === undefined) return;
+    const socket = this.raw;
+    const available = socket.readableLength;
+    if (available > 0) {
+      const chunk = socket.read(available < this.#readMax ? available : this.#readMax) as Uint8Array | null;
+      if (chunk !== null) {
+        this.#readResolve = this.#readReject = undefined;
+        resolve(plain(chunk));
+      }
+    } else {
+      // At end of stream: a read() on the empty buffer makes the stream emit 'end'.
+      socket.read();
+    }
+  };
+
+  #onEnd = (): void => {
+    this.#ended = true;
+    const resolve = this.#readResolve;
+    if (resolve !== undefined && this.raw.readableLength === 0) {
+      this.#readResolve = this.#readReject = undefined;
+      resolve(null);
+    }
+  };
+
+  #onError = (error: unknown): void => {
+    if (this.#error === undefined) this.#error = error;
+    const reject = this.#readReject;
+    if (reject !== undefined) {
+      this.#readResolve = this.#readReject = undefined;
+      reject(error);
+    }
+    const rejectWrite = this.#writeReject;
+    if (rejectWrite !== undefined) {
+      this.#writeReject = undefined;
+      rejectWrite(error);
+    }
+  };
+
+  #onClose = (): void => {
+    const resolve = this.#readResolve;
+    if (resolve !== undefined) {
+      const reject = this.#readReject!;
+      this.#readResolve = this.#readReject = undefined;
+      if (this.#error !== undefined) reject(this.#error);
+      else resolve(null);
+    }
+    const rejectWrite = this.#writeReject;
+    if (rejectWrite !== undefined) {
+      this.#writeReject = undefined;
+      rejectWrite(this.#error ?? new Error("the socket was closed"));
+    }
+  };
+}
+
+/** An accepted connection waiting for accept(); its early errors are kept for later. */
+interface Pending {
+  readonly socket: net.Socket;
+  error: unknown;
+  readonly onError: (error: unknown) => void;
+}
+
+/** What a listener does when closed: close its server (or leave a shared one). */
+type CloseServer = () => void;
+
+/**
+ * A `net.Server` (or one address family's share of a dual-stack server) as a
+ * {@linkcode RawListener}: connections wait in a queue bounded by the backlog.
+ */
+class NodeRawListener implements RawListener {
+  readonly raw: net.Server;
+  readonly info: SocketInfo;
+  #queue: Pending[] = [];
+  #backlog: number;
+  #unixPath: string | undefined;
+  #unmapV4: boolean;
+  #closeServer: CloseServer;
+  #acceptResolve: ((socket: RawSocket) => void) | undefined = undefined;
+  #acceptReject: ((error: unknown) => void) | undefined = undefined;
+  #closed = false;
+  #error: unknown = undefined;
+
+  constructor(
+    server: net.Server,
+    info: SocketInfo,
+    backlog: number,
+    options: { unixPath?: string; unmapV4?: boolean; closeServer?: CloseServer; shared?: boolean } = {},
+  ) {
+    this.raw = server;
+    this.info = info;
+    this.#backlog = backlog;
+    this.#unixPath = options.unixPath;
+    this.#unmapV4 = options.unmapV4 ?? false;
+    this.#closeServer = options.closeServer ?? (() => server.close());
+    if (!options.shared) {
+      server.on("connection", this.offer);
+      server.on("error", this.fail);
+    }
+  }
+
+  accept(): Promise<RawSocket> {
+    const pending = this.#queue.shift();
+    if (pending !== undefined) return Promise.resolve(this.#wrap(pending));
+    if (this.#closed) return Promise.reject(new Error("the listener is closed"));
+    if (this.#error !== undefined) return Promise.reject(this.#error);
+    return new Promise((resolve, reject) => {
+      this.#acceptResolve = resolve;
+      this.#acceptReject = reject;
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#closeServer();
+    for (const pending of this.#queue) pending.socket.destroy();
+    this.#queue.length = 0;
+    const reject = this.#acceptReject;
+    if (reject !== undefined) {
+      this.#acceptResolve = this.#acceptReject = undefined;
+      reject(new Error("the listener is closed"));
+    }
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  #wrap(pending: Pending): RawSocket {
+    const socket = pending.socket;
+    socket.off("error", pending.onError);
+    const path = this.#unixPath;
+    const info: SocketInfo = path === undefined
+      ? tcpInfo(socket, this.#unmapV4)
+      : { family: "unix", localAddress: path, remoteAddress: "" };
+    socket.setNoDelay?.(true);
+    return new NodeRawSocket(socket, info, pending.error);
+  }
+
+  /** Takes an incoming connection (from the server, or routed by a dual-stack share). */
+  offer = (socket: net.Socket): void => {
+    if (this.#closed) {
+      socket.destroy();
+      return;
+    }
+    const pending: Pending = {
+      socket,
+      error: undefined,
+      onError: (error: unknown) => {
+        if (pending.error === undefined) pending.error = error;
+      },
+    };
+    socket.on("error", pending.onError);
+    const resolve = this.#acceptResolve;
+    if (resolve !== undefined) {
+      this.#acceptResolve = this.#acceptReject = undefined;
+      resolve(this.#wrap(pending));
+    } else if (this.#queue.length < this.#backlog) {
+      this.#queue.push(pending);
+    } else {
+      // Node accepts eagerly; beyond the backlog, refuse as a full kernel queue would.
+      socket.destroy();
+    }
+  };
+
+  /** Records a server error for the pending and the next accept. */
+  fail = (error: unknown): void => {
+    if (this.#error === undefined) this.#error = error;
+    const reject = this.#acceptReject;
+    if (reject !== undefined) {
+      this.#acceptResolve = this.#acceptReject = undefined;
+      reject(error);
+    }
+  };
+}
+
+/**
+ * IPV6_V6ONLY emulation, for node: compatibility layers that ignore `ipv6Only` (Deno's):
+ * there a "::" socket is dual-stack, and the "0.0.0.0" socket of the same port cannot
+ * bind. The "::" listener then gets IPv6 connections only, and a "0.0.0.0" listener of the
+ * same port becomes a share of the same server that gets the IPv4 (IPv4-mapped) ones; an
+ * IPv4 connection without such a share is refused, as a v6-only socket would refuse it.
+ * The core binds "::" before "0.0.0.0".
+ */
+class DualStackServer {
+  readonly server: net.Server;
+  readonly port: number;
+  readonly v6: NodeRawListener;
+  v4: NodeRawListener | undefined = undefined;
+  #backlog: number;
+
+  constructor(server: net.Server, port: number, backlog: number) {
+    this.server = server;
+    this.port = port;
+    this.#backlog = backlog;
+    this.v6 = new NodeRawListener(server, { family: "IPv6", localAddress: "::", localPort: port }, backlog, {
+      shared: true,
+      closeServer: () => this.#release(),
+    });
+    server.on("connection", (socket: net.Socket) => {
+      const mapped = socket.remoteAddress?.startsWith("::ffff:") ?? false;
+      const target = mapped ? this.v4 : this.v6;
+      if (target === undefined || target.closed) socket.destroy();
+      else target.offer(socket);
+    });
+    server.on("error", (error: unknown) => {
+      this.v6.fail(error);
+      this.v4?.fail(error);
+    });
+  }
+
+  attachV4(): NodeRawListener {
+    this.v4 = new NodeRawListener(this.server, { family: "IPv4", localAddress: "0.0.0.0", localPort: this.port }, this.#backlog, {
+      shared: true,
+      unmapV4: true,
+      closeServer: () => this.#release(),
+    });
+    return this.v4;
+  }
+
+  #release(): void {
+    if (!this.v6.closed || (this.v4 !== undefined && !this.v4.closed)) return;
+    if (dualStackServers.get(this.port) === this) dualStackServers.delete(this.port);
+    this.server.close();
+  }
+}
+
+const dualStackServers = new Map<number, DualStackServer>();
+
+let ipv6OnlyProbe: Promise<boolean> | undefined;
+
+/**
+ * Whether this runtime's node:net honours `ipv6Only` (Node and Bun do, Deno does not):
+ * with it, "::" and "0.0.0.0" can listen on one port. Probed once, on loopback-free
+ * wildcard binds that accept nothing and close at once.
+ */
+function honoursIpv6Only(): Promise<boolean> {
+  return (ipv6OnlyProbe ??= (async () => {
+    const v6 = net.createServer();
+    try {
+      await listen(v6, { host: "::", port: 0, ipv6Only: true });
+    } catch {
+      return true; // no IPv6 at all: nothing to emulate
+    }
+    const v4 = net.createServer();
+    try {
+      await listen(v4, { host: "0.0.0.0", port: (v6.address() as net.AddressInfo).port });
+      v4.close();
+      return true;
+    } catch {
+      return false;
+    } finally {
+      v6.close();
+    }
+  })());
+}
+
+function connectSocket(
+  options: net.NetConnectOpts,
+  signal: AbortSignal,
+  info: (socket: net.Socket) => SocketInfo,
+): Promise<RawSocket> {
+  if (signal.aborted) return Promise.reject(abortReason(signal));
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    const socket = net.connect({ ...options, allowHalfOpen: true });
+    const onAbort = () => {
+      if (settled) return;
+      settled = true;
+      socket.destroy();
+      reject(abortReason(signal));
+    };
+    const onError = (error: unknown) => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener("abort", onAbort);
+      socket.destroy();
+      reject(error);
+    };
+    // Stays attached: an error after an abort must not become an unhandled 'error' event.
+    socket.on("error", onError);
+    signal.addEventListener("abort", onAbort, { once: true });
+    socket.once("connect", () => {
+      if (settled) return;
+      settled = true;
+      signal.removeEventListener("abort", onAbort);
+      socket.off("error", onError);
+      resolve(new NodeRawSocket(socket, info(socket)));
+    });
+  });
+}
+
+function listen(server: net.Server, options: net.ListenOptions): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: unknown) => {
+      server.close();
+      reject(error);
+    };
+    server.once("error", onError);
+    server.listen(options, () => {
+      server.off("error", onError);
+      resolve();
+    });
+  });
+}
+
+/** Whether a Unix socket file at `path` has a listener: connecting tells. */
+function probeUnix(path: string): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect({ path });
+    socket.on("error", (error: NodeJS.ErrnoException) => {
+      socket.destroy();
+      if (error.code === "ECONNREFUSED" || error.code === "ENOENT") resolve(false);
+      else reject(error);
+    });
+    socket.once("connect", () => {
+      socket.destroy();
+      resolve(true);
+    });
+  });
+}
+
+function addressInUse(path: string): Error {
+  const error = new Error(`listen EADDRINUSE: address already in use ${path}`) as NodeJS.ErrnoException;
+  error.code = "EADDRINUSE";
+  error.syscall = "listen";
+  error.path = path;
+  return error;
+}
+
+/** Removes a stale socket file at `path` (a socket nobody listens on); rejects if one is live. */
+async function removeStaleUnixSocket(path: string): Promise<void> {
+  let isSocket: boolean;
+  try {
+    isSocket = (await lstat(path)).isSocket();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
+    throw error;
+  }
+  if (!isSocket) return; // listen() reports EADDRINUSE and leaves the file alone
+  if (await probeUnix(path)) throw addressInUse(path);
+  try {
+    await unlink(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+}
+
+/** A bounded number of datagrams wait for `receive()`; beyond it they are dropped, as UDP may. */
+const MAX_QUEUED_DATAGRAMS = 1024;
+
+/** A `dgram.Socket` as a {@linkcode RawUdpSocket}. */
+class NodeRawUdpSocket implements RawUdpSocket {
+  readonly raw: dgram.Socket;
+  info: SocketInfo;
+  #queue: [Uint8Array, string, number][] = [];
+  #receiveResolve: ((datagram: [Uint8Array, string, number]) => void) | undefined = undefined;
+  #receiveReject: ((error: unknown) => void) | undefined = undefined;
+  #closed = false;
+  #error: unknown = undefined;
+
+  constructor(socket: dgram.Socket, info: SocketInfo) {
+    this.raw = socket;
+    this.info = info;
+    socket.on("message", this.#onMessage);
+    socket.on("error", this.#onError);
+  }
+
+  receive(): Promise<[data: Uint8Array, host: string, port: number]> {
+    const datagram = this.#queue.shift();
+    if (datagram !== undefined) return Promise.resolve(datagram);
+    if (this.#closed) return Promise.reject(new Error("the socket is closed"));
+    if (this.#error !== undefined) return Promise.reject(this.#error);
+    return new Promise((resolve, reject) => {
+      this.#receiveResolve = resolve;
+      this.#receiveReject = reject;
+    });
+  }
+
+  send(data: Uint8Array, host?: string, port?: number): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error("the socket is closed"));
+    return new Promise((resolve, reject) => {
+      const callback = (error: Error | null) => (error ? reject(error) : resolve());
+      try {
+        if (host === undefined) this.raw.send(data, callback);
+        else this.raw.send(data, port, host, callback);
+      } catch (error) {
+        reject(error);
+      }
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.raw.close();
+    const reject = this.#receiveReject;
+    if (reject !== undefined) {
+      this.#receiveResolve = this.#receiveReject = undefined;
+      reject(new Error("the socket is closed"));
+    }
+  }
+
+  #onMessage = (message: Uint8Array, remote: dgram.RemoteInfo): void => {
+    const datagram: [Uint8Array, string, number] = [plain(message), remote.address, remote.port];
+    const resolve = this.#receiveResolve;
+    if (resolve !== undefined) {
+      this.#receiveResolve = this.#receiveReject = undefined;
+      resolve(datagram);
+    } else if (this.#queue.length < MAX_QUEUED_DATAGRAMS) {
+      this.#queue.push(datagram);
+    }
+  };
+
+  #onError = (error: unknown): void => {
+    // A connected socket gets ICMP errors (ECONNREFUSED) here: hand them to the waiter.
+    const reject = this.#receiveReject;
+    if (reject !== undefined) {
+      this.#receiveResolve = this.#receiveReject = undefined;
+      reject(error);
+    } else this.#error = error;
+  };
+}
+
+function bindUdp(socket: dgram.Socket, address: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: unknown) => {
+      socket.close();
+      reject(error);
+    };
+    socket.once("error", onError);
+    socket.bind({ address, port }, () => {
+      socket.off("error", onError);
+      resolve();
+    });
+  });
+}
+
+function connectUdp(socket: dgram.Socket, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    try {
+      socket.connect(port, host, (error?: Error) => {
+        if (error) {
+          socket.close();
+          reject(error);
+        } else resolve();
+      });
+    } catch (error) {
+      socket.close();
+      reject(error);
+    }
+  });
+}
+
+/** The network methods of the Node backend. */
+export const nodeNet: NetBackend = {
+  getaddrinfo(host, family) {
+    return new Promise((resolve, reject) => {
+      // verbatim (order: "verbatim" on newer Node): keep the resolver's order.
+      const options = { all: true, family, verbatim: true, order: "verbatim" } as dns.LookupAllOptions;
+      dns.lookup(host, options, (error, addresses) => {
+        if (error) reject(error);
+        else resolve(addresses.map((entry) => ({ address: entry.address, family: entry.family === 6 ? 6 : 4 })));
+      });
+    });
+  },
+
+  connectTcp(address, port, { localHost, signal }) {
+    const options: net.TcpNetConnectOpts = { host: address, port, noDelay: true };
+    if (localHost !== undefined) options.localAddress = localHost;
+    return connectSocket(options, signal, (socket) => {
+      socket.setNoDelay?.(true);
+      return tcpInfo(socket);
+    });
+  },
+
+  async listenTcp({ host, port, backlog, reuseAddress, ipv6Only }) {
+    const emulate = (host === "::" && ipv6Only) || host === "0.0.0.0" ? !(await honoursIpv6Only()) : false;
+    if (emulate && host === "0.0.0.0" && port !== 0) {
+      const shared = dualStackServers.get(port);
+      if (shared !== undefined && shared.v4 === undefined && !shared.v6.closed) return shared.attachV4();
+    }
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
+    const options: net.ListenOptions & { reusePort?: boolean } = { host, port, backlog, ipv6Only };
+    if (reuseAddress) options.reusePort = true; // Node ≥ 22.12; older versions ignore it
+    await listen(server, options);
+    if (emulate && host === "::") {
+      const bound = (server.address() as net.AddressInfo).port;
+      const shared = new DualStackServer(server, bound, backlog);
+      dualStackServers.set(bound, shared);
+      return shared.v6;
+    }
+    const address = server.address() as net.AddressInfo;
+    const info: SocketInfo = {
+      family: familyOf(address.address, host.includes(":") ? "IPv6" : "IPv4"),
+      localAddress: address.address,
+      localPort: address.port,
+    };
+    return new NodeRawListener(server, info, backlog);
+  },
+
+  connectUnix(path, { signal }) {
+    return connectSocket({ path }, signal, () => ({ family: "unix", localAddress: "", remoteAddress: path }));
+  },
+
+  async listenUnix(path, { backlog }) {
+    await removeStaleUnixSocket(path);
+    const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
+    await listen(server, { path, backlog });
+    return new NodeRawListener(server, { family: "unix", localAddress: path }, backlog, { unixPath: path });
+  },
+
+  async createUdpSocket({ family, localHost, localPort, reuseAddress, remote }) {
+    const socket = dgram.createSocket({ type: family === 6 ? "udp6" : "udp4", reuseAddr: reuseAddress });
+    await bindUdp(socket, localHost, localPort);
+    if (remote !== undefined) await connectUdp(socket, remote.host, remote.port);
+    const local = socket.address();
+    let info: SocketInfo = {
+      family: family === 6 ? "IPv6" : "IPv4",
+      localAddress: local.address,
+      localPort: local.port,
+    };
+    if (remote !== undefined) {
+      const peer = socket.remoteAddress();
+      info = { ...info, remoteAddress: peer.address, remotePort: peer.port };
+    }
+    return new NodeRawUdpSocket(socket, info);
+  },
+};
