@@ -137,3 +137,22 @@ export {
   toWritableStream,
   type ToWritableStreamOptions,
 } from "./src/streams/web.ts";
+export { type AddressInfo, getaddrinfo, type GetaddrinfoOptions } from "./src/net/getaddrinfo.ts";
+export { SocketStream } from "./src/net/socket-stream.ts";
+export { SocketListener } from "./src/net/socket-listener.ts";
+export { MultiListener } from "./src/net/multi-listener.ts";
+export {
+  connectTcp,
+  type ConnectTcpOptions,
+  createTcpListener,
+  type CreateTcpListenerOptions,
+} from "./src/net/tcp.ts";
+export { connectUnix, createUnixListener, type CreateUnixListenerOptions } from "./src/net/unix.ts";
+export {
+  ConnectedUDPSocket,
+  createConnectedUdpSocket,
+  createUdpSocket,
+  type CreateUdpSocketOptions,
+  type UDPPacket,
+  UDPSocket,
+} from "./src/net/udp.ts";

@@ -1,0 +1,234 @@
+/**
+ * {@linkcode SocketListener}: a listening TCP or Unix socket, written once for every
+ * backend over the backend's {@linkcode RawListener}.
+ *
+ * @module
+ */
+import type { RawListener, RawSocket } from "../backend.ts";
+import { currentScope } from "../core/cancel-scope.ts";
+import { BusyResourceError, Cancelled, ClosedResourceError } from "../core/errors.ts";
+import { type TaskGroup, taskGroup as openTaskGroup } from "../core/task-group.ts";
+import { waitCancellable } from "../core/wait.ts";
+import type { TypedAttributeMap } from "../streams/typed-attribute.ts";
+import { ListenerBase } from "../streams/types.ts";
+import { validateFunction } from "./address.ts";
+import { SocketStream, socketAttributes } from "./socket-stream.ts";
+
+const resolved: Promise<void> = Promise.resolve();
+
+/**
+ * @ignore Runs a connection handler and closes the connection when it returns or fails
+ * (the failure then goes to the task group, as AnyIO's serve does).
+ */
+export async function handleConnection<T extends { aclose(): Promise<void> }>(
+  handler: (connection: T) => unknown,
+  connection: T,
+): Promise<void> {
+  try {
+    await handler(connection);
+  } finally {
+    await connection.aclose();
+  }
+}
+
+/**
+ * @ignore The accept loop of `serve`: accepts until cancelled (or until accepting fails),
+ * starting `handler` for each connection in `group`.
+ */
+export async function acceptLoop<T extends { aclose(): Promise<void> }>(
+  listener: { accept(): Promise<T> },
+  handler: (connection: T) => unknown,
+  group: TaskGroup,
+): Promise<never> {
+  for (;;) {
+    const connection = await listener.accept();
+    group.startSoon(handleConnection<T>, handler, connection);
+  }
+}
+
+/**
+ * A listening TCP or Unix socket: {@linkcode SocketListener.accept} returns one
+ * {@linkcode SocketStream} per incoming connection, and {@linkcode SocketListener.serve}
+ * runs a handler for each, as a task, closing the connection when the handler ends.
+ * {@linkcode createTcpListener} returns these inside a {@linkcode MultiListener};
+ * {@linkcode createUnixListener} returns one directly.
+ *
+ * `extra()` answers {@linkcode SocketAttribute} `family`, `localAddress`, `localPort`
+ * (the bound port; not for Unix sockets) and `rawSocket` (the runtime's listener object).
+ *
+ * @example
+ * ```ts
+ * import { createUnixListener, run } from "@anyts/anyts";
+ *
+ * await run(async () => {
+ *   await using listener = await createUnixListener("/tmp/anyts-example.sock");
+ *   // await listener.serve(async (client) => { ... });
+ * });
+ * ```
+ */
+export class SocketListener extends ListenerBase<SocketStream> {
+  /** @ignore */
+  readonly _raw: RawListener;
+  /** @ignore */
+  _attributes: TypedAttributeMap | undefined = undefined;
+  /** @ignore */
+  _closed = false;
+  /** @ignore */
+  _accepting = false;
+  /** @ignore A raw accept is in flight (perhaps for an accept that was cancelled). */
+  _inFlight = false;
+  /** @ignore A connection accepted for an accept that was cancelled, for the next one. */
+  _ready: RawSocket | null = null;
+  /** @ignore */
+  _resolve: ((socket: RawSocket) => void) | undefined = undefined;
+  /** @ignore */
+  _reject: ((error: unknown) => void) | undefined = undefined;
+
+  /**
+   * Wraps a listener that a backend opened. The listener owns it from now on.
+   *
+   * @param raw the backend's listener
+   */
+  constructor(raw: RawListener) {
+    super();
+    this._raw = raw;
+  }
+
+  /** The listener's attributes; see {@linkcode SocketAttribute}. */
+  override get extraAttributes(): TypedAttributeMap {
+    return (this._attributes ??= socketAttributes(this._raw.info, this._raw.raw));
+  }
+
+  /**
+   * Waits for the next connection. A checkpoint; a cancelled accept loses no connection
+   * (the next accept gets it). Throws {@linkcode BusyResourceError} if another task is
+   * accepting and {@linkcode ClosedResourceError} once the listener is closed.
+   *
+   * @example
+   * ```ts
+   * import type { SocketListener } from "@anyts/anyts";
+   * async function acceptOne(listener: SocketListener) {
+   *   await using client = await listener.accept();
+   *   await client.send(new TextEncoder().encode("bye\n"));
+   * }
+   * ```
+   */
+  async accept(): Promise<SocketStream> {
+    if (this._accepting) throw new BusyResourceError("accepting");
+    if (this._closed) throw new ClosedResourceError();
+    const scope = currentScope();
+    const source = scope._cancelledBy();
+    if (source !== undefined) throw new Cancelled(source._cancelReason);
+    const ready = this._ready;
+    if (ready !== null) {
+      this._ready = null;
+      return new SocketStream(ready);
+    }
+    this._accepting = true;
+    const raw = await waitCancellable<RawSocket>((resolve, reject) => {
+      this._resolve = resolve;
+      this._reject = reject;
+      if (!this._inFlight) this._acceptRaw();
+      return this._disarm;
+    }, scope);
+    return new SocketStream(raw);
+  }
+
+  /**
+   * Accepts connections until cancelled, running `handler(connection)` for each as a task
+   * of `taskGroup` (a task group of its own when omitted). A connection is closed when its
+   * handler returns or fails; a failing handler's error surfaces in the task group.
+   *
+   * @example
+   * ```ts
+   * import type { SocketListener } from "@anyts/anyts";
+   * async function echo(listener: SocketListener) {
+   *   await listener.serve(async (client) => {
+   *     for await (const chunk of client) await client.send(chunk);
+   *   });
+   * }
+   * ```
+   */
+  async serve(handler: (connection: SocketStream) => unknown, taskGroup?: TaskGroup): Promise<void> {
+    validateFunction(handler, "handler");
+    if (taskGroup !== undefined) await acceptLoop(this, handler, taskGroup);
+    else await openTaskGroup((group) => acceptLoop(this, handler, group));
+  }
+
+  /**
+   * Stops listening. A waiting accept fails with {@linkcode ClosedResourceError}; open
+   * connections are not affected. Idempotent; never raises.
+   *
+   * @example
+   * ```ts
+   * import type { SocketListener } from "@anyts/anyts";
+   * async function stop(listener: SocketListener) {
+   *   await listener.aclose();
+   * }
+   * ```
+   */
+  aclose(): Promise<void> {
+    if (this._closed) return resolved;
+    this._closed = true;
+    const reject = this._reject;
+    if (reject !== undefined) {
+      this._clear();
+      reject(new ClosedResourceError());
+    }
+    if (this._ready !== null) {
+      this._ready.close();
+      this._ready = null;
+    }
+    this._raw.close();
+    return resolved;
+  }
+
+  /** @ignore */
+  _clear(): void {
+    this._resolve = undefined;
+    this._reject = undefined;
+    this._accepting = false;
+  }
+
+  /** @ignore */
+  _disarm = (): void => {
+    this._clear();
+  };
+
+  /** @ignore */
+  _acceptRaw(): void {
+    this._inFlight = true;
+    let accepting: Promise<RawSocket>;
+    try {
+      accepting = this._raw.accept();
+    } catch (error) {
+      accepting = Promise.reject(error);
+    }
+    accepting.then(this._onAccepted, this._onAcceptError);
+  }
+
+  /** @ignore */
+  _onAccepted = (socket: RawSocket): void => {
+    this._inFlight = false;
+    if (this._closed) {
+      socket.close();
+      return;
+    }
+    const resolve = this._resolve;
+    if (resolve === undefined) {
+      this._ready = socket;
+      return;
+    }
+    this._clear();
+    resolve(socket);
+  };
+
+  /** @ignore */
+  _onAcceptError = (error: unknown): void => {
+    this._inFlight = false;
+    const reject = this._reject;
+    if (reject === undefined) return;
+    this._clear();
+    reject(this._closed ? new ClosedResourceError() : error);
+  };
+}

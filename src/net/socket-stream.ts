@@ -1,0 +1,425 @@
+/**
+ * {@linkcode SocketStream}: a connected TCP or Unix socket as a byte stream, written once
+ * for every backend over the backend's {@linkcode RawSocket}.
+ *
+ * @module
+ */
+import type { RawSocket } from "../backend.ts";
+import { currentScope } from "../core/cancel-scope.ts";
+import {
+  BrokenResourceError,
+  BusyResourceError,
+  Cancelled,
+  ClosedResourceError,
+  EndOfStream,
+} from "../core/errors.ts";
+import { waitCancellable } from "../core/wait.ts";
+import { SocketAttribute } from "../streams/attributes.ts";
+import { type AttributeEntry, attributeMap, type TypedAttributeMap } from "../streams/typed-attribute.ts";
+import { ByteStreamBase, validateMaxBytes } from "../streams/types.ts";
+
+const resolved: Promise<void> = Promise.resolve();
+
+type Resolve<T> = (value: T) => void;
+type Reject = (error: unknown) => void;
+
+/**
+ * @ignore The typed attributes of a socket, listener or UDP socket, from what its backend
+ * reports. Unix sockets have no ports; unconnected sockets no remote address.
+ */
+export function socketAttributes(
+  info: {
+    readonly family: "IPv4" | "IPv6" | "unix";
+    readonly localAddress: string;
+    readonly localPort?: number;
+    readonly remoteAddress?: string;
+    readonly remotePort?: number;
+  },
+  raw: unknown,
+): TypedAttributeMap {
+  // deno-lint-ignore no-explicit-any
+  const entries: AttributeEntry<any>[] = [
+    [SocketAttribute.family, () => info.family],
+    [SocketAttribute.localAddress, () => info.localAddress],
+    [SocketAttribute.rawSocket, () => raw],
+  ];
+  if (info.localPort !== undefined) entries.push([SocketAttribute.localPort, () => info.localPort]);
+  if (info.remoteAddress !== undefined) entries.push([SocketAttribute.remoteAddress, () => info.remoteAddress]);
+  if (info.remotePort !== undefined) entries.push([SocketAttribute.remotePort, () => info.remotePort]);
+  return attributeMap(entries);
+}
+
+/**
+ * A connected TCP or Unix socket (from {@linkcode connectTcp}, {@linkcode connectUnix} or a
+ * listener) as a {@linkcode ByteStream}, the same on every backend.
+ *
+ * - `receive(maxBytes = 65536)` returns 1 to `maxBytes` bytes, never an empty chunk; it
+ *   throws {@linkcode EndOfStream} once the peer has finished sending,
+ *   {@linkcode BrokenResourceError} (with the runtime's error as `cause`) when the connection
+ *   was reset, {@linkcode ClosedResourceError} after this side closed it (also to a receive
+ *   that is waiting when another task closes the stream), and
+ *   {@linkcode BusyResourceError} when another task is already receiving.
+ * - A cancelled receive loses nothing: the bytes it was waiting for go to the next receive.
+ * - `send(data)` resolves when the runtime has taken every byte, so a slow reader makes the
+ *   sender wait instead of buffering without bound. A send cancelled before it handed its
+ *   bytes to the runtime sends nothing; one cancelled after may have sent some or all of
+ *   them (as in Trio and AnyIO).
+ * - `sendEof()` half-closes: the peer's receives end, this side can still receive.
+ * - Every method that returns a promise is a checkpoint (it raises {@linkcode Cancelled}
+ *   in a cancelled scope), except `aclose()`, which always closes and never raises.
+ * - `extra()` answers {@linkcode SocketAttribute}: `family`, `localAddress`, `localPort`,
+ *   `remoteAddress`, `remotePort` (no ports on Unix sockets) and `rawSocket`.
+ *
+ * @example
+ * ```ts
+ * import { connectTcp, createTcpListener, run, SocketAttribute, taskGroup } from "@anyts/anyts";
+ *
+ * await run(async () => {
+ *   await using listener = await createTcpListener({ localHost: "127.0.0.1" });
+ *   const port = listener.extra(SocketAttribute.localPort);
+ *   await taskGroup(async (tg) => {
+ *     tg.startSoon(async () => {
+ *       await listener.serve(async (client) => {
+ *         for await (const chunk of client) await client.send(chunk); // echo
+ *       });
+ *     });
+ *     await using stream = await connectTcp("127.0.0.1", port);
+ *     await stream.send(new TextEncoder().encode("hello"));
+ *     console.log(new TextDecoder().decode(await stream.receive())); // "hello"
+ *     tg.cancelScope.cancel();
+ *   });
+ * });
+ * ```
+ */
+export class SocketStream extends ByteStreamBase {
+  /** @ignore */
+  readonly _raw: RawSocket;
+  /** @ignore */
+  _attributes: TypedAttributeMap | undefined = undefined;
+  /** @ignore */
+  _closed = false;
+  /** @ignore A raw read is in flight (perhaps for a receive that was cancelled). */
+  _reading = false;
+  /** @ignore Bytes read from the socket and not yet returned by a receive. */
+  _leftover: Uint8Array | null = null;
+  /** @ignore */
+  _eof = false;
+  /** @ignore The runtime's error of a failed read (the connection is broken). */
+  _readError: unknown = undefined;
+  /** @ignore The receive waiting for the raw read. */
+  _receiveResolve: Resolve<Uint8Array> | undefined = undefined;
+  /** @ignore */
+  _receiveReject: Reject | undefined = undefined;
+  /** @ignore */
+  _receiveMax = 0;
+  /** @ignore */
+  _receiving = false;
+  /** @ignore */
+  _sending = false;
+  /** @ignore A raw write is in flight (perhaps for a send that was cancelled). */
+  _writing = false;
+  /** @ignore The data of a send waiting for an earlier, cancelled send's write to finish. */
+  _queued: Uint8Array | null = null;
+  /** @ignore */
+  _writeError: unknown = undefined;
+  /** @ignore */
+  _sendResolve: Resolve<void> | undefined = undefined;
+  /** @ignore */
+  _sendReject: Reject | undefined = undefined;
+  /** @ignore */
+  _eofSent = false;
+
+  /**
+   * Wraps a socket that a backend connected or accepted. The stream owns it from now on.
+   *
+   * @param raw the backend's socket
+   */
+  constructor(raw: RawSocket) {
+    super();
+    this._raw = raw;
+  }
+
+  /** The socket's attributes; see {@linkcode SocketAttribute}. */
+  override get extraAttributes(): TypedAttributeMap {
+    return (this._attributes ??= socketAttributes(this._raw.info, this._raw.raw));
+  }
+
+  /**
+   * Receives 1 to `maxBytes` bytes (a positive integer, default 65536).
+   *
+   * @example
+   * ```ts
+   * import type { SocketStream } from "@anyts/anyts";
+   * async function firstLine(stream: SocketStream): Promise<Uint8Array> {
+   *   return await stream.receive(1024);
+   * }
+   * ```
+   */
+  receive(maxBytes: number = 65536): Promise<Uint8Array> {
+    if (maxBytes !== 65536) {
+      try {
+        validateMaxBytes(maxBytes);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    }
+    if (this._receiving) return Promise.reject(new BusyResourceError("receiving"));
+    if (this._closed) return Promise.reject(new ClosedResourceError());
+    const scope = currentScope();
+    const source = scope._cancelledBy();
+    if (source !== undefined) return Promise.reject(new Cancelled(source._cancelReason));
+    const leftover = this._leftover;
+    if (leftover !== null) return Promise.resolve(this._take(leftover, maxBytes));
+    if (this._readError !== undefined) return Promise.reject(this._broken(this._readError));
+    if (this._eof) return Promise.reject(new EndOfStream());
+    this._receiving = true;
+    this._receiveMax = maxBytes;
+    return waitCancellable<Uint8Array>(this._armReceive, scope);
+  }
+
+  /**
+   * Sends all of `data`; resolves when the runtime has taken it. Do not modify `data`
+   * before the promise settles.
+   *
+   * @example
+   * ```ts
+   * import type { SocketStream } from "@anyts/anyts";
+   * async function greet(stream: SocketStream) {
+   *   await stream.send(new TextEncoder().encode("hello\n"));
+   * }
+   * ```
+   */
+  send(data: Uint8Array): Promise<void> {
+    if (!(data instanceof Uint8Array)) {
+      return Promise.reject(new TypeError(`data must be a Uint8Array, got ${data === null ? "null" : typeof data}`));
+    }
+    if (this._sending) return Promise.reject(new BusyResourceError("sending"));
+    if (this._closed) return Promise.reject(new ClosedResourceError());
+    const scope = currentScope();
+    const source = scope._cancelledBy();
+    if (source !== undefined) return Promise.reject(new Cancelled(source._cancelReason));
+    const broken = this._writeError ?? this._readError;
+    if (broken !== undefined) return Promise.reject(this._broken(broken));
+    if (this._eofSent) return Promise.reject(new ClosedResourceError("cannot send after sendEof()"));
+    if (data.length === 0) return resolved;
+    this._sending = true;
+    return waitCancellable<void>((resolve, reject) => {
+      this._sendResolve = resolve;
+      this._sendReject = reject;
+      if (this._writing) this._queued = data;
+      else this._write(data);
+      return this._disarmSend;
+    }, scope);
+  }
+
+  /**
+   * Half-closes the connection: the peer's receives end with {@linkcode EndOfStream}
+   * after what was sent; this side can still receive. Idempotent.
+   *
+   * @example
+   * ```ts
+   * import type { SocketStream } from "@anyts/anyts";
+   * async function request(stream: SocketStream, body: Uint8Array) {
+   *   await stream.send(body);
+   *   await stream.sendEof();
+   *   for await (const chunk of stream) console.log(chunk.length);
+   * }
+   * ```
+   */
+  sendEof(): Promise<void> {
+    if (this._closed) return Promise.reject(new ClosedResourceError());
+    if (this._sending) return Promise.reject(new BusyResourceError("sending"));
+    const scope = currentScope();
+    const source = scope._cancelledBy();
+    if (source !== undefined) return Promise.reject(new Cancelled(source._cancelReason));
+    if (this._eofSent) return resolved;
+    this._eofSent = true;
+    return waitCancellable<void>((resolve) => {
+      let closing: Promise<void>;
+      try {
+        closing = this._raw.closeWrite();
+      } catch {
+        closing = resolved;
+      }
+      // A socket that broke cannot send EOF; nothing is lost by ignoring that (as AnyIO).
+      closing.then(resolve, () => resolve());
+    }, scope);
+  }
+
+  /**
+   * Closes the socket at once. A receive or send waiting in another task fails with
+   * {@linkcode ClosedResourceError}. Idempotent; never raises, not even `Cancelled`, so
+   * that `await using` cleans up in a cancelled scope too.
+   *
+   * @example
+   * ```ts
+   * import type { SocketStream } from "@anyts/anyts";
+   * async function hangUp(stream: SocketStream) {
+   *   await stream.aclose();
+   *   await stream.aclose(); // does nothing
+   * }
+   * ```
+   */
+  aclose(): Promise<void> {
+    if (this._closed) return resolved;
+    this._closed = true;
+    this._queued = null;
+    const rejectReceive = this._receiveReject;
+    if (rejectReceive !== undefined) {
+      this._clearReceiver();
+      rejectReceive(new ClosedResourceError());
+    }
+    const rejectSend = this._sendReject;
+    if (rejectSend !== undefined) {
+      this._clearSender();
+      rejectSend(new ClosedResourceError());
+    }
+    this._raw.close();
+    return resolved;
+  }
+
+  /** @ignore */
+  _take(leftover: Uint8Array, maxBytes: number): Uint8Array {
+    if (leftover.length <= maxBytes) {
+      this._leftover = null;
+      return leftover;
+    }
+    this._leftover = leftover.subarray(maxBytes);
+    return leftover.subarray(0, maxBytes);
+  }
+
+  /** @ignore */
+  _broken(cause: unknown): BrokenResourceError {
+    const detail = cause instanceof Error ? `: ${cause.message}` : "";
+    return new BrokenResourceError(`the connection is broken${detail}`, { cause });
+  }
+
+  /** @ignore */
+  _clearReceiver(): void {
+    this._receiveResolve = undefined;
+    this._receiveReject = undefined;
+    this._receiving = false;
+  }
+
+  /** @ignore */
+  _clearSender(): void {
+    this._sendResolve = undefined;
+    this._sendReject = undefined;
+    this._sending = false;
+  }
+
+  /** @ignore */
+  _armReceive = (resolve: Resolve<Uint8Array>, reject: Reject): () => void => {
+    this._receiveResolve = resolve;
+    this._receiveReject = reject;
+    if (!this._reading) this._read(this._receiveMax);
+    return this._disarmReceive;
+  };
+
+  /** @ignore A cancelled receive: the raw read stays in flight; its bytes become leftover. */
+  _disarmReceive = (): void => {
+    this._clearReceiver();
+  };
+
+  /** @ignore */
+  _read(maxBytes: number): void {
+    this._reading = true;
+    let reading: Promise<Uint8Array | null>;
+    try {
+      reading = this._raw.read(maxBytes);
+    } catch (error) {
+      reading = Promise.reject(error);
+    }
+    reading.then(this._onChunk, this._onReadError);
+  }
+
+  /** @ignore */
+  _onChunk = (chunk: Uint8Array | null): void => {
+    this._reading = false;
+    if (this._closed) return;
+    if (chunk === null) {
+      this._eof = true;
+      const reject = this._receiveReject;
+      if (reject !== undefined) {
+        this._clearReceiver();
+        reject(new EndOfStream());
+      }
+      return;
+    }
+    const resolve = this._receiveResolve;
+    if (chunk.length === 0) {
+      if (resolve !== undefined) this._read(this._receiveMax);
+      return;
+    }
+    if (resolve === undefined) {
+      this._leftover = chunk;
+      return;
+    }
+    const max = this._receiveMax;
+    this._clearReceiver();
+    if (chunk.length > max) {
+      this._leftover = chunk.subarray(max);
+      chunk = chunk.subarray(0, max);
+    }
+    resolve(chunk);
+  };
+
+  /** @ignore */
+  _onReadError = (error: unknown): void => {
+    this._reading = false;
+    if (this._closed) return;
+    this._readError = error;
+    const reject = this._receiveReject;
+    if (reject !== undefined) {
+      this._clearReceiver();
+      reject(this._broken(error));
+    }
+  };
+
+  /** @ignore */
+  _write(data: Uint8Array): void {
+    this._writing = true;
+    let writing: Promise<void>;
+    try {
+      writing = this._raw.write(data);
+    } catch (error) {
+      writing = Promise.reject(error);
+    }
+    writing.then(this._onWritten, this._onWriteError);
+  }
+
+  /** @ignore A cancelled send: data not yet handed to the runtime is not sent. */
+  _disarmSend = (): void => {
+    this._queued = null;
+    this._clearSender();
+  };
+
+  /** @ignore */
+  _onWritten = (): void => {
+    this._writing = false;
+    const queued = this._queued;
+    if (queued !== null) {
+      this._queued = null;
+      if (!this._closed) this._write(queued);
+      return;
+    }
+    const resolve = this._sendResolve;
+    if (resolve !== undefined) {
+      this._clearSender();
+      resolve();
+    }
+  };
+
+  /** @ignore */
+  _onWriteError = (error: unknown): void => {
+    this._writing = false;
+    this._queued = null;
+    if (this._closed) return;
+    this._writeError = error;
+    const reject = this._sendReject;
+    if (reject !== undefined) {
+      this._clearSender();
+      reject(this._broken(error));
+    }
+  };
+}
