@@ -128,6 +128,8 @@ export {
   TextStream,
   type TextStreamOptions,
 } from "./src/streams/text.ts";
+export { TLSListener, type TLSListenerOptions, type TLSOptions, TLSStream } from "./src/streams/tls.ts";
+export type { RawTlsSocket, TlsEngineOptions, TlsSessionInfo, TlsTransport } from "./src/backend.ts";
 export {
   fromReadableStream,
   type FromReadableStreamOptions,

@@ -106,6 +106,8 @@ export class NodeTlsSocket implements RawTlsSocket {
   _discarding = false;
   /** @ignore */
   _closeWriteStarted: Promise<void> | undefined = undefined;
+  /** @ignore The engine ended its sending side by itself (Bun, after the peer's close_notify). */
+  _writeClosedByEngine = false;
   /** @ignore Called on every state change (data, end, error, pump progress, write done). */
   _waiters: Waiter[] = [];
 
@@ -127,8 +129,11 @@ export class NodeTlsSocket implements RawTlsSocket {
       },
       final(callback) {
         // close_notify has been written; the transport itself stays open (the core
-        // closes it, or hands it back after unwrap()).
+        // closes it, or hands it back after unwrap()). Bun's node:tls also gets here on
+        // its own: it answers the peer's close_notify at once (no TLS half-close).
+        if (self._closeWriteStarted === undefined) self._writeClosedByEngine = true;
         callback();
+        self._wake();
       },
       destroy(_error, callback) {
         callback(null);
@@ -160,7 +165,7 @@ export class NodeTlsSocket implements RawTlsSocket {
         cert: options.cert,
         key: options.key,
         rejectUnauthorized: options.verify,
-        checkServerIdentity: options.verify ? tls.checkServerIdentity : () => undefined,
+        checkServerIdentity: options.verify ? checkServerIdentity : () => undefined,
       });
     }
     const socket = this._socket;
@@ -190,8 +195,11 @@ export class NodeTlsSocket implements RawTlsSocket {
           resolve(this);
           return;
         }
+        // Torn down at once; the caller settles the transport calls still in flight (it
+        // cancels them), so waiting for them here could deadlock.
         this._fail(error);
-        this.close().then(() => reject(error), () => reject(error));
+        this.close().catch(() => {});
+        reject(error);
       };
       const onChange = () => {
         if (this._error !== undefined) finish(this._error);
@@ -365,6 +373,7 @@ export class NodeTlsSocket implements RawTlsSocket {
     if (this._error !== undefined) return Promise.reject(this._error);
     if (this._closed) return Promise.reject(new Error("the TLS session is closed"));
     if (this._closeWriteStarted !== undefined) return Promise.reject(tlsError("ERR_STREAM_WRITE_AFTER_END", "close_notify was sent already"));
+    if (this._writeClosedByEngine) return Promise.reject(halfCloseError());
     let written = false;
     let failure: unknown = undefined;
     this._socket.write(data, (error) => {
@@ -376,6 +385,7 @@ export class NodeTlsSocket implements RawTlsSocket {
       if (failure !== undefined) throw this._error ?? failure;
       if (this._error !== undefined) throw this._error;
       if (this._closed) throw new Error("the TLS session is closed");
+      if (!written && this._writeClosedByEngine) throw halfCloseError();
       return written && this._writesFlushed() ? true : undefined;
     }).then(() => {});
   }
@@ -514,6 +524,37 @@ export class NodeTlsSocket implements RawTlsSocket {
   }
 }
 
+/**
+ * `tls.checkServerIdentity`, except that IPv6 addresses are compared by value: some
+ * versions compare "::1" with the certificate's "0:0:0:0:0:0:0:1" as text.
+ */
+function checkServerIdentity(hostname: string, certificate: tls.PeerCertificate): Error | undefined {
+  const wanted = isIP(hostname) === 6 ? ipv6Value(hostname) : undefined;
+  if (wanted !== undefined) {
+    for (const name of (certificate.subjectaltname ?? "").split(/,\s*/)) {
+      if (name.startsWith("IP Address:") && ipv6Value(name.slice(11)) === wanted) return undefined;
+    }
+  }
+  return tls.checkServerIdentity(hostname, certificate);
+}
+
+/** An IPv6 address as 32 hex digits, or undefined if it is not one. */
+function ipv6Value(address: string): string | undefined {
+  let text = address.trim().toLowerCase();
+  if (isIP(text) !== 6) return undefined;
+  const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
+  if (v4 !== null) {
+    const [a, b, c, d] = v4.slice(1).map(Number);
+    text = text.slice(0, v4.index) + ((a << 8) | b).toString(16) + ":" + ((c << 8) | d).toString(16);
+  }
+  const [head, tail] = text.includes("::") ? text.split("::") : [text, undefined];
+  const left = head === "" ? [] : head.split(":");
+  const right = tail === undefined || tail === "" ? [] : tail.split(":");
+  const groups = tail === undefined ? left : [...left, ...new Array(8 - left.length - right.length).fill("0"), ...right];
+  if (groups.length !== 8) return undefined;
+  return groups.map((group) => group.padStart(4, "0")).join("");
+}
+
 function concat(chunks: Uint8Array[]): Uint8Array {
   if (chunks.length === 1) return chunks[0];
   let size = 0;
@@ -525,6 +566,13 @@ function concat(chunks: Uint8Array[]): Uint8Array {
     offset += chunk.length;
   }
   return out;
+}
+
+function halfCloseError(): Error {
+  return tlsError(
+    "ERR_TLS_NO_HALF_CLOSE",
+    "this runtime's TLS answered the peer's close_notify with its own: nothing can be sent after it (no TLS half-close on Bun)",
+  );
 }
 
 function tlsError(code: string, message: string): Error {

@@ -1,0 +1,882 @@
+/**
+ * TLS over any byte stream: {@linkcode TLSStream} (client or server side, STARTTLS with
+ * `unwrap()`) and {@linkcode TLSListener}, as AnyIO's `anyio.streams.tls`. The TLS engine
+ * itself is the backend's ({@linkcode Backend.startTls}); this file adds, once for every
+ * backend, option checking, checkpoints, cancellation, busy checks, error mapping and the
+ * structured life of the background pumping.
+ *
+ * @module
+ */
+import type { Backend, RawTlsSocket, TlsEngineOptions, TlsTransport } from "../backend.ts";
+import { CancelScope, currentScope } from "../core/cancel-scope.ts";
+import { scopeStorage } from "../core/context.ts";
+import {
+  BrokenResourceError,
+  BusyResourceError,
+  Cancelled,
+  ClosedResourceError,
+  EndOfStream,
+  TimeoutError,
+} from "../core/errors.ts";
+import type { TaskGroup } from "../core/task-group.ts";
+import { validateDuration } from "../core/time.ts";
+import { failAfter } from "../core/timeouts.ts";
+import { waitCancellable } from "../core/wait.ts";
+import { TLSAttribute } from "./attributes.ts";
+import { type AttributeEntry, attributeMap, type TypedAttributeMap } from "./typed-attribute.ts";
+import { type AnyByteStream, ByteStreamBase, type Listener, ListenerBase, validateMaxBytes } from "./types.ts";
+
+/**
+ * Options of {@linkcode TLSStream.wrap} and {@linkcode TLSListener}. Certificates and keys
+ * are PEM strings.
+ *
+ * - Client side (the default): `hostname` is the server's name (or IP address), sent as
+ *   SNI and checked against its certificate. The certificate chain is verified against
+ *   the runtime's trusted roots, or against `ca` when given. `verify: false` turns both
+ *   checks off (then `hostname` may be omitted). `cert` and `key` present a client
+ *   certificate when the server asks for one.
+ * - Server side (`serverSide: true`): `cert` and `key` are required. With `ca`, the server
+ *   requests a client certificate and requires one that `ca` signed (`verify: false`:
+ *   requested, but anything or nothing is accepted). `hostname` does not apply.
+ * - `alpnProtocols`: the ALPN protocols, most preferred first; the server picks. If the
+ *   two sides share none, the handshake fails (RFC 7301).
+ * - `standardCompatible` (default `true`): `aclose()` sends close_notify, and a transport
+ *   that ends without the peer's close_notify (a "ragged EOF", which can hide a
+ *   truncation attack) makes `receive()` throw {@linkcode BrokenResourceError}; with
+ *   `false` a ragged EOF is an ordinary end of stream (for protocols that frame their own
+ *   messages, such as HTTP with Content-Length).
+ * - `handshakeTimeout` (milliseconds): `wrap` fails with {@linkcode TimeoutError} when the
+ *   handshake takes longer. No limit by default for `wrap`; 30 000 ms for
+ *   {@linkcode TLSListener}.
+ *
+ * Conflicting or malformed options throw a `TypeError` (a negative or NaN
+ * `handshakeTimeout` a `RangeError`) that names them.
+ *
+ * @example
+ * ```ts
+ * import type { TLSOptions } from "@anyts/anyts";
+ * const client: TLSOptions = { hostname: "example.com", alpnProtocols: ["h2", "http/1.1"] };
+ * const server: TLSOptions = { serverSide: true, cert: "-----BEGIN CERTIFICATE-----...", key: "-----BEGIN PRIVATE KEY-----..." };
+ * ```
+ */
+export interface TLSOptions {
+  /** `true` for the server side of the handshake; default `false` (client). */
+  serverSide?: boolean;
+  /** Client side: the server's host name or IP address, for SNI and verification. */
+  hostname?: string;
+  /** PEM certificates to trust instead of the runtime's default roots (client side), or to verify client certificates with (server side). */
+  ca?: string;
+  /** This side's PEM certificate chain (required on the server side). */
+  cert?: string;
+  /** This side's PEM private key (required with `cert`). */
+  key?: string;
+  /** ALPN protocol names, most preferred first. */
+  alpnProtocols?: readonly string[];
+  /** Verify the peer's certificate (and, client side, host name); default `true`. */
+  verify?: boolean;
+  /** Send and require close_notify; default `true`. */
+  standardCompatible?: boolean;
+  /** A time limit for the handshake, in milliseconds. */
+  handshakeTimeout?: number;
+}
+
+/** The default handshake time limit of {@linkcode TLSListener}, in milliseconds (as AnyIO). */
+const LISTENER_HANDSHAKE_TIMEOUT = 30_000;
+
+const OPTION_NAMES: ReadonlySet<string> = new Set([
+  "serverSide",
+  "hostname",
+  "ca",
+  "cert",
+  "key",
+  "alpnProtocols",
+  "verify",
+  "standardCompatible",
+  "handshakeTimeout",
+]);
+
+/** @ignore Validated options: what the engine gets, plus the core's own settings. */
+export interface CheckedTLSOptions {
+  engine: Omit<TlsEngineOptions, "signal">;
+  standardCompatible: boolean;
+  handshakeTimeout: number | undefined;
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an array";
+  return typeof value;
+}
+
+function checkPem(options: TLSOptions, name: "ca" | "cert" | "key", where: string): string | undefined {
+  const value = options[name];
+  if (value === undefined) return undefined;
+  if (typeof value !== "string") throw new TypeError(`${where}: ${name} must be a PEM string, got ${describe(value)}`);
+  if (!value.includes("-----BEGIN ")) throw new TypeError(`${where}: ${name} must be a PEM string (no "-----BEGIN" line found)`);
+  return value;
+}
+
+function checkBoolean(options: TLSOptions, name: "serverSide" | "verify" | "standardCompatible", where: string, fallback: boolean): boolean {
+  const value = options[name];
+  if (value === undefined) return fallback;
+  if (typeof value !== "boolean") throw new TypeError(`${where}: ${name} must be a boolean, got ${describe(value)}`);
+  return value;
+}
+
+/** @ignore Checks TLS options; throws TypeError (RangeError for a bad duration) naming them. */
+export function checkTLSOptions(options: TLSOptions | undefined, where: string): CheckedTLSOptions {
+  if (options === undefined) options = {};
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
+  }
+  for (const name of Object.keys(options)) {
+    if (!OPTION_NAMES.has(name)) {
+      throw new TypeError(`${where}: unknown TLS option "${name}" (known: ${[...OPTION_NAMES].join(", ")})`);
+    }
+  }
+  const serverSide = checkBoolean(options, "serverSide", where, false);
+  const verify = checkBoolean(options, "verify", where, true);
+  const standardCompatible = checkBoolean(options, "standardCompatible", where, true);
+  const ca = checkPem(options, "ca", where);
+  const cert = checkPem(options, "cert", where);
+  const key = checkPem(options, "key", where);
+  const hostname = options.hostname;
+  if (hostname !== undefined && (typeof hostname !== "string" || hostname === "")) {
+    throw new TypeError(`${where}: hostname must be a non-empty string, got ${hostname === "" ? '""' : describe(hostname)}`);
+  }
+  if ((cert === undefined) !== (key === undefined)) {
+    throw new TypeError(`${where}: cert and key must be given together (got ${cert === undefined ? "key without cert" : "cert without key"})`);
+  }
+  if (serverSide) {
+    if (cert === undefined) throw new TypeError(`${where}: serverSide: true needs cert and key`);
+    if (hostname !== undefined) {
+      throw new TypeError(`${where}: hostname is for the client side; it conflicts with serverSide: true`);
+    }
+  } else if (verify && hostname === undefined) {
+    throw new TypeError(`${where}: the client side needs hostname to verify the server's certificate (or verify: false)`);
+  }
+  let alpnProtocols: string[] | undefined = undefined;
+  if (options.alpnProtocols !== undefined) {
+    const list = options.alpnProtocols as unknown;
+    if (!Array.isArray(list) || list.length === 0) {
+      throw new TypeError(`${where}: alpnProtocols must be a non-empty array of protocol names, got ${Array.isArray(list) ? "[]" : describe(list)}`);
+    }
+    for (const name of list) {
+      if (typeof name !== "string" || name === "" || new TextEncoder().encode(name).length > 255) {
+        throw new TypeError(`${where}: alpnProtocols must hold non-empty strings of at most 255 bytes, got ${typeof name === "string" ? JSON.stringify(name) : describe(name)}`);
+      }
+    }
+    alpnProtocols = [...list];
+  }
+  let handshakeTimeout: number | undefined = undefined;
+  if (options.handshakeTimeout !== undefined) {
+    validateDuration(options.handshakeTimeout, `${where}: handshakeTimeout`);
+    handshakeTimeout = options.handshakeTimeout;
+  }
+  return {
+    engine: {
+      serverSide,
+      hostname,
+      ca,
+      cert,
+      key,
+      alpnProtocols,
+      verify,
+      requestClientCertificate: serverSide && ca !== undefined,
+    },
+    standardCompatible,
+    handshakeTimeout,
+  };
+}
+
+/** Runs `fn` in `scope` (the stream's own scope for its background transport calls). */
+function inScope<T>(scope: CancelScope, fn: () => Promise<T>): Promise<T> {
+  return scopeStorage.run(scope, fn);
+}
+
+function noop(): void {}
+
+/** Waits for `promise` unless the current scope is cancelled; `promise` keeps running then. */
+function waitFor<T>(promise: Promise<T>, scope: CancelScope = currentScope()): Promise<T> {
+  return waitCancellable<T>((resolve, reject) => {
+    promise.then(resolve, reject);
+  }, scope);
+}
+
+/** Closes `stream` in a cancelled scope: no waiting, as AnyIO's `aclose_forcefully`. */
+async function acloseForcefully(stream: { aclose(): Promise<void> }): Promise<void> {
+  const scope = new CancelScope();
+  scope.cancel();
+  await scope.run(() => stream.aclose()).catch(noop);
+}
+
+function describeError(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    return typeof code === "string" && !error.message.includes(code) ? `${code}: ${error.message}` : error.message;
+  }
+  return String(error);
+}
+
+/**
+ * A byte stream encrypted with TLS over another byte stream (a socket, or anything else:
+ * a stapled memory pair in tests), as AnyIO's `TLSStream`. Create it with
+ * {@linkcode TLSStream.wrap}, which does the handshake.
+ *
+ * - `receive()` throws {@linkcode EndOfStream} after the peer's close_notify; a transport
+ *   that ends without one is a ragged EOF ({@linkcode BrokenResourceError}, or
+ *   EndOfStream with `standardCompatible: false`).
+ * - `sendEof()` sends close_notify (TLS has no other half-close); the peer's receives end
+ *   while this side can still receive, as TLS 1.3 allows (a TLS 1.2 peer may answer with
+ *   its own close_notify).
+ * - `aclose()` sends close_notify (with `standardCompatible`; skipped when the caller's
+ *   scope is cancelled or the stream is broken) and closes the transport. It never raises.
+ * - `unwrap()` ends TLS and hands back the transport (STARTTLS).
+ * - A receive or send that is cancelled leaves the stream usable: received bytes are kept
+ *   for the next receive, and the data of a cancelled send is still sent, before the next
+ *   send's. A TLS or transport failure makes every later call throw
+ *   {@linkcode BrokenResourceError} with the underlying error as `cause`.
+ * - `extra()` answers {@linkcode TLSAttribute} (`alpnProtocol`, `cipher`, `tlsVersion`,
+ *   `peerCertificate`, `peerCertificateBinary`, `serverSide`, `standardCompatible`,
+ *   `tlsObject`, and `channelBindingTlsUnique` below TLS 1.3) and every attribute of the
+ *   transport (`SocketAttribute` of a socket).
+ *
+ * The encryption runs in the backend (node:tls on every runtime), which reads and writes
+ * the transport in the background; those transport calls belong to the stream and end
+ * when it is closed or unwrapped.
+ *
+ * @example
+ * ```ts
+ * import { connectTcp, TLSAttribute } from "@anyts/anyts";
+ * await using stream = await connectTcp("example.com", 443, { tls: { alpnProtocols: ["http/1.1"] } });
+ * console.log(stream.extra(TLSAttribute.tlsVersion)); // "TLSv1.3"
+ * await stream.send(new TextEncoder().encode("HEAD / HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n"));
+ * for await (const chunk of stream) console.log(new TextDecoder().decode(chunk));
+ * ```
+ */
+export class TLSStream extends ByteStreamBase {
+  /** The wrapped (encrypted-side) stream. */
+  readonly transportStream: AnyByteStream;
+  /** Whether close_notify is sent on close and required at the end of the stream. */
+  readonly standardCompatible: boolean;
+  /** Whether this is the server side. */
+  readonly serverSide: boolean;
+  /** @ignore */
+  _raw: RawTlsSocket;
+  /** @ignore The engine's transport calls, in a shielded scope of their own. */
+  _pump: PumpTransport;
+  /** @ignore */
+  _attributes: TypedAttributeMap | undefined = undefined;
+  /** @ignore "open", then "unwrapping", "unwrapped" or "closed". */
+  _state: "open" | "unwrapping" | "unwrapped" | "closed" = "open";
+  /** @ignore The first failure: every later call throws BrokenResourceError with it. */
+  _error: unknown = undefined;
+  /** @ignore */
+  _receiving = false;
+  /** @ignore */
+  _sending = false;
+  /** @ignore A read kept from a cancelled receive. */
+  _pendingRead: Promise<Uint8Array | null> | undefined = undefined;
+  /** @ignore Plaintext received but not returned yet. */
+  _leftover: Uint8Array | undefined = undefined;
+  /** @ignore The write of a cancelled send, still in flight. */
+  _pendingWrite: Promise<void> | undefined = undefined;
+  /** @ignore */
+  _eofSent = false;
+  /** @ignore The end of stream was seen (clean, or ragged and tolerated). */
+  _eofReceived = false;
+  /** @ignore */
+  _pumpExited = false;
+
+  /** @ignore Use {@linkcode TLSStream.wrap}. */
+  constructor(
+    transportStream: AnyByteStream,
+    raw: RawTlsSocket,
+    pump: PumpTransport,
+    standardCompatible: boolean,
+    serverSide: boolean,
+  ) {
+    super();
+    this.transportStream = transportStream;
+    this._raw = raw;
+    this._pump = pump;
+    this.standardCompatible = standardCompatible;
+    this.serverSide = serverSide;
+  }
+
+  /**
+   * Does a TLS handshake over `transport` and returns the encrypted stream. Client side
+   * unless `options.serverSide`; see {@linkcode TLSOptions}.
+   *
+   * Throws `TypeError` for bad options (before touching the transport),
+   * {@linkcode BrokenResourceError} when the handshake fails (a certificate that does not
+   * verify, no shared ALPN protocol, the peer closing; the engine's error is the `cause`),
+   * {@linkcode TimeoutError} after `handshakeTimeout`. On any failure, including
+   * cancellation, the transport is closed: a half-done handshake cannot be resumed.
+   *
+   * @example
+   * ```ts
+   * import { connectTcp, TLSStream } from "@anyts/anyts";
+   * const ca = "-----BEGIN CERTIFICATE-----..."; // a private CA
+   * const plain = await connectTcp("db.internal", 5433);
+   * await using stream = await TLSStream.wrap(plain, { hostname: "db.internal", ca, handshakeTimeout: 5_000 });
+   * ```
+   */
+  static async wrap(transport: AnyByteStream, options: TLSOptions = {}): Promise<TLSStream> {
+    if (
+      transport === null || typeof transport !== "object" || typeof transport.receive !== "function" ||
+      typeof transport.send !== "function" || typeof transport.aclose !== "function"
+    ) {
+      throw new TypeError(`TLSStream.wrap: transport must be a byte stream, got ${describe(transport)}`);
+    }
+    const checked = checkTLSOptions(options, "TLSStream.wrap");
+    const outer = currentScope();
+    const cancelled = outer._cancelledBy();
+    if (cancelled !== undefined) {
+      await acloseForcefully(transport);
+      throw new Cancelled(cancelled._cancelReason);
+    }
+    const handshake = (): Promise<TLSStream> => startSession(transport, checked, outer);
+    if (checked.handshakeTimeout === undefined) return await handshake();
+    try {
+      return await failAfter(checked.handshakeTimeout, handshake);
+    } catch (error) {
+      if (error instanceof TimeoutError) {
+        throw new TimeoutError(`the TLS handshake did not finish within ${checked.handshakeTimeout} ms`);
+      }
+      throw error;
+    }
+  }
+
+  /**
+   * Receives 1 to `maxBytes` (default 65536) bytes of plaintext.
+   *
+   * @example
+   * ```ts
+   * import type { TLSStream } from "@anyts/anyts";
+   * async function line(stream: TLSStream): Promise<string> {
+   *   return new TextDecoder().decode(await stream.receive(1024));
+   * }
+   * ```
+   */
+  async receive(maxBytes: number = 65536): Promise<Uint8Array> {
+    if (maxBytes !== 65536) validateMaxBytes(maxBytes);
+    this._checkUsable();
+    if (this._receiving) throw new BusyResourceError("receiving");
+    const scope = currentScope();
+    const source = scope._cancelledBy();
+    if (source !== undefined) throw new Cancelled(source._cancelReason);
+    const leftover = this._leftover;
+    if (leftover !== undefined) return this._take(leftover, maxBytes);
+    if (this._error !== undefined) throw this._broken(this._error);
+    if (this._eofReceived) throw new EndOfStream();
+    this._receiving = true;
+    try {
+      let reading = this._pendingRead;
+      if (reading === undefined) {
+        reading = this._raw.read(maxBytes);
+        reading.catch(noop);
+        this._pendingRead = reading;
+      }
+      let chunk: Uint8Array | null;
+      try {
+        chunk = await waitFor(reading, scope);
+      } catch (error) {
+        if (error instanceof Cancelled) throw error; // the read stays pending for the next receive
+        this._pendingRead = undefined;
+        this._checkUsable();
+        throw this._fail(error);
+      }
+      this._pendingRead = undefined;
+      this._checkUsable();
+      if (chunk === null) {
+        if (!this._raw.closeNotifyReceived && this.standardCompatible) {
+          throw this._fail(new Error("the transport ended without close_notify (ragged EOF)"));
+        }
+        this._eofReceived = true;
+        throw new EndOfStream();
+      }
+      return this._take(chunk, maxBytes);
+    } finally {
+      this._receiving = false;
+    }
+  }
+
+  /**
+   * Encrypts and sends `data`; resolves when the transport has taken it.
+   *
+   * @example
+   * ```ts
+   * import type { TLSStream } from "@anyts/anyts";
+   * async function hello(stream: TLSStream) {
+   *   await stream.send(new TextEncoder().encode("hello\n"));
+   * }
+   * ```
+   */
+  async send(data: Uint8Array): Promise<void> {
+    if (!(data instanceof Uint8Array)) throw new TypeError(`data must be a Uint8Array, got ${describe(data)}`);
+    this._checkUsable();
+    if (this._sending) throw new BusyResourceError("sending");
+    const scope = currentScope();
+    const source = scope._cancelledBy();
+    if (source !== undefined) throw new Cancelled(source._cancelReason);
+    if (this._error !== undefined) throw this._broken(this._error);
+    if (this._eofSent) throw new ClosedResourceError("cannot send after sendEof()");
+    if (data.length === 0) return;
+    this._sending = true;
+    try {
+      await this._afterPendingWrite(scope);
+      const writing = this._raw.write(data);
+      this._pendingWrite = writing;
+      writing.then(() => {
+        if (this._pendingWrite === writing) this._pendingWrite = undefined;
+      }, (error) => {
+        if (this._pendingWrite === writing) this._pendingWrite = undefined;
+        if (this._state === "open") this._fail(error);
+      });
+      await this._waitWrite(writing, scope);
+    } finally {
+      this._sending = false;
+    }
+  }
+
+  /** @ignore Waits for the write of an earlier, cancelled send. */
+  async _afterPendingWrite(scope: CancelScope): Promise<void> {
+    const pending = this._pendingWrite;
+    if (pending !== undefined) await this._waitWrite(pending, scope);
+  }
+
+  /** @ignore */
+  async _waitWrite(writing: Promise<void>, scope: CancelScope): Promise<void> {
+    try {
+      await waitFor(writing, scope);
+    } catch (error) {
+      if (error instanceof Cancelled) throw error;
+      this._checkUsable();
+      throw this._fail(error);
+    }
+  }
+
+  /**
+   * Sends close_notify: the peer's receives end, this side can still receive. Idempotent.
+   *
+   * @example
+   * ```ts
+   * import type { TLSStream } from "@anyts/anyts";
+   * async function request(stream: TLSStream, body: Uint8Array): Promise<number> {
+   *   await stream.send(body);
+   *   await stream.sendEof();
+   *   let size = 0;
+   *   for await (const chunk of stream) size += chunk.length;
+   *   return size;
+   * }
+   * ```
+   */
+  async sendEof(): Promise<void> {
+    this._checkUsable();
+    if (this._sending) throw new BusyResourceError("sending");
+    const scope = currentScope();
+    const source = scope._cancelledBy();
+    if (source !== undefined) throw new Cancelled(source._cancelReason);
+    if (this._eofSent) return;
+    if (this._error !== undefined) throw this._broken(this._error);
+    this._sending = true;
+    try {
+      await this._afterPendingWrite(scope);
+      this._eofSent = true;
+      const closing = this._raw.closeWrite();
+      closing.catch((error) => {
+        if (this._state === "open") this._fail(error);
+      });
+      await this._waitWrite(closing, scope);
+    } finally {
+      this._sending = false;
+    }
+  }
+
+  /**
+   * Ends TLS (close_notify both ways) and returns the transport with the bytes already
+   * read past the peer's close_notify: what the peer sent in plain after its TLS ended.
+   * This stream is closed afterwards; the transport is the caller's. Unread plaintext is
+   * dropped. Fails with {@linkcode BrokenResourceError} when the transport ends first;
+   * after a failure or cancellation this stream is broken and `aclose()` closes the
+   * transport.
+   *
+   * @example
+   * ```ts
+   * import { BufferedByteStream, type TLSStream } from "@anyts/anyts";
+   * async function backToPlain(stream: TLSStream) {
+   *   const [transport, leftover] = await stream.unwrap();
+   *   const plain = new BufferedByteStream(transport);
+   *   plain.feedData(leftover); // nothing read is lost
+   *   return plain;
+   * }
+   * ```
+   */
+  async unwrap(): Promise<[transport: AnyByteStream, leftover: Uint8Array]> {
+    this._checkUsable();
+    if (this._receiving) throw new BusyResourceError("receiving");
+    if (this._sending) throw new BusyResourceError("sending");
+    const scope = currentScope();
+    const source = scope._cancelledBy();
+    if (source !== undefined) throw new Cancelled(source._cancelReason);
+    if (this._error !== undefined) throw this._broken(this._error);
+    this._state = "unwrapping";
+    this._leftover = undefined;
+    try {
+      await this._afterPendingWrite(scope);
+      const unwrapping = this._raw.unwrap();
+      unwrapping.catch(noop);
+      const leftover = await waitFor(unwrapping, scope);
+      await this._stopPump();
+      this._state = "unwrapped";
+      return [this.transportStream, leftover];
+    } catch (error) {
+      this._state = "open";
+      const failure = error instanceof Cancelled ? error : this._fail(error);
+      if (this._error === undefined) this._error = new Error("unwrap() was cancelled");
+      this._pump.scope.cancel();
+      this._raw.close().catch(noop);
+      throw failure;
+    }
+  }
+
+  /**
+   * Sends close_notify (with `standardCompatible`, unless the stream is broken or the
+   * caller's scope is cancelled) and closes the transport. A receive or send waiting in
+   * another task fails with {@linkcode ClosedResourceError}. Idempotent; never raises.
+   *
+   * @example
+   * ```ts
+   * import type { TLSStream } from "@anyts/anyts";
+   * async function done(stream: TLSStream) {
+   *   await stream.aclose();
+   * }
+   * ```
+   */
+  async aclose(): Promise<void> {
+    if (this._state === "closed" || this._state === "unwrapped") return;
+    const wasOpen = this._state === "open";
+    this._state = "closed";
+    const scope = currentScope();
+    if (wasOpen && this.standardCompatible && this._error === undefined && scope._cancelledBy() === undefined) {
+      try {
+        await waitFor(this._raw.closeWrite(), scope);
+      } catch {
+        // The peer may be gone, or the caller cancelled: close anyway.
+      }
+    }
+    await this._stopPump();
+    if (scope._cancelledBy() !== undefined) await acloseForcefully(this.transportStream);
+    else await this.transportStream.aclose().catch(noop);
+  }
+
+  /** The TLS attributes and every attribute of the transport. */
+  override get extraAttributes(): TypedAttributeMap {
+    if (this._attributes === undefined) {
+      const raw = this._raw;
+      const session = raw.session;
+      // deno-lint-ignore no-explicit-any
+      const entries: AttributeEntry<any>[] = [
+        [TLSAttribute.alpnProtocol, () => session.alpnProtocol],
+        [TLSAttribute.cipher, () => session.cipher],
+        [TLSAttribute.peerCertificate, () => session.peerCertificate],
+        [TLSAttribute.peerCertificateBinary, () => session.peerCertificateBinary],
+        [TLSAttribute.serverSide, () => this.serverSide],
+        [TLSAttribute.standardCompatible, () => this.standardCompatible],
+        [TLSAttribute.tlsVersion, () => session.tlsVersion],
+        [TLSAttribute.tlsObject, () => raw.raw],
+      ];
+      const tlsUnique = session.channelBindingTlsUnique;
+      if (tlsUnique !== undefined) entries.push([TLSAttribute.channelBindingTlsUnique, () => tlsUnique]);
+      this._attributes = attributeMap(entries, this.transportStream.extraAttributes);
+    }
+    return this._attributes;
+  }
+
+  /** @ignore Throws ClosedResourceError once closed or unwrapped. */
+  _checkUsable(): void {
+    if (this._state !== "open") {
+      throw new ClosedResourceError(this._state === "closed" ? undefined : "the TLS stream was unwrapped");
+    }
+  }
+
+  /** @ignore Records the first failure and returns the error to throw for it. */
+  _fail(error: unknown): BrokenResourceError {
+    if (this._error === undefined) this._error = error;
+    return this._broken(error);
+  }
+
+  /** @ignore */
+  _broken(cause: unknown): BrokenResourceError {
+    if (cause instanceof BrokenResourceError) return cause;
+    return new BrokenResourceError(`the TLS connection is broken: ${describeError(cause)}`, { cause });
+  }
+
+  /** @ignore */
+  _take(chunk: Uint8Array, maxBytes: number): Uint8Array {
+    if (chunk.length <= maxBytes) {
+      this._leftover = undefined;
+      return chunk;
+    }
+    this._leftover = chunk.subarray(maxBytes);
+    return chunk.subarray(0, maxBytes);
+  }
+
+  /** @ignore Ends the engine and every transport call it has in flight. */
+  async _stopPump(): Promise<void> {
+    const pump = this._pump;
+    pump.scope.cancel();
+    await this._raw.close().catch(noop);
+    await pump.idle();
+    if (!this._pumpExited) {
+      this._pumpExited = true;
+      pump.scope._exit();
+    }
+  }
+}
+
+/**
+ * The transport as the engine sees it: each call runs in the stream's own scope (shielded
+ * from the caller's cancellation, since a cancelled receive must not cancel the pump;
+ * cancelled when the stream closes), and the calls in flight are counted so that closing
+ * can wait until none is left.
+ */
+class PumpTransport implements TlsTransport {
+  readonly transport: AnyByteStream;
+  readonly scope: CancelScope;
+  inFlight = 0;
+  idleWaiters: Array<() => void> = [];
+
+  constructor(transport: AnyByteStream, scope: CancelScope) {
+    this.transport = transport;
+    this.scope = scope;
+  }
+
+  read(maxBytes: number): Promise<Uint8Array | null> {
+    return this.track(inScope(this.scope, () => this.transport.receive(maxBytes)).then(
+      (chunk) => chunk,
+      (error) => {
+        if (error instanceof EndOfStream) return null;
+        throw error;
+      },
+    ));
+  }
+
+  write(data: Uint8Array): Promise<void> {
+    return this.track(inScope(this.scope, () => this.transport.send(data)));
+  }
+
+  track<T>(call: Promise<T>): Promise<T> {
+    this.inFlight++;
+    const done = () => {
+      if (--this.inFlight === 0) {
+        const waiters = this.idleWaiters;
+        this.idleWaiters = [];
+        for (const waiter of waiters) waiter();
+      }
+    };
+    call.then(done, done);
+    return call;
+  }
+
+  /** Resolves when no transport call is in flight. */
+  idle(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
+  }
+}
+
+/** Starts the engine; on any failure stops it and closes the transport. */
+async function startSession(transport: AnyByteStream, checked: CheckedTLSOptions, parent: CancelScope): Promise<TLSStream> {
+  const outer = currentScope();
+  const backend: Backend = parent._backend;
+  // The engine's transport calls run in a scope of the stream's own, shielded from the
+  // caller's cancellation (a cancelled receive must not cancel the pump) and cancelled
+  // when the stream closes.
+  const pumpScope = new CancelScope({ shield: true });
+  pumpScope._enter(parent);
+  const pump = new PumpTransport(transport, pumpScope);
+  const controller = new AbortController();
+  let starting: Promise<RawTlsSocket>;
+  try {
+    starting = backend.startTls(pump, { ...checked.engine, signal: controller.signal });
+  } catch (error) {
+    pumpScope._exit();
+    await acloseForcefully(transport);
+    throw new TypeError(`TLSStream.wrap: the TLS engine rejected the options: ${describeError(error)}`, { cause: error });
+  }
+  starting.catch(noop);
+  try {
+    const raw = await waitFor(starting, outer);
+    return new TLSStream(transport, raw, pump, checked.standardCompatible, checked.engine.serverSide);
+  } catch (error) {
+    controller.abort(new Cancelled());
+    pumpScope.cancel();
+    await starting.then((raw) => raw.close(), noop);
+    await pump.idle();
+    pumpScope._exit();
+    await acloseForcefully(transport);
+    if (error instanceof Cancelled) throw error;
+    throw new BrokenResourceError(`the TLS handshake failed: ${describeError(error)}`, { cause: error });
+  }
+}
+
+/**
+ * Options of {@linkcode TLSListener}: the {@linkcode TLSOptions} of the server side
+ * (`serverSide` is implied), and what to do with a failed handshake.
+ *
+ * @example
+ * ```ts
+ * import type { TLSListenerOptions } from "@anyts/anyts";
+ * const options: TLSListenerOptions = {
+ *   cert: "-----BEGIN CERTIFICATE-----...",
+ *   key: "-----BEGIN PRIVATE KEY-----...",
+ *   handshakeTimeout: 10_000,
+ *   onHandshakeError: (error) => console.warn("TLS handshake failed:", error),
+ * };
+ * ```
+ */
+export interface TLSListenerOptions extends TLSOptions {
+  /**
+   * Called with the error of every failed or timed-out handshake (the connection is
+   * closed already). Default: the failure is dropped silently. Must not throw.
+   */
+  onHandshakeError?: (error: unknown) => void;
+}
+
+/**
+ * A listener that does the server side of a TLS handshake on every connection another
+ * listener accepts, and hands the handler a {@linkcode TLSStream} (AnyIO's
+ * `TLSListener`).
+ *
+ * Each handshake runs in the connection's own task and is limited by `handshakeTimeout`
+ * (default 30 000 ms, as AnyIO), so a client that connects and stays silent holds its
+ * connection only that long. A handshake that fails or times out, or a client that
+ * vanishes during it, closes that connection and reports the error to
+ * `onHandshakeError` (default: dropped); it never stops the listener. The TLS stream is
+ * closed (close_notify, then the socket) when the handler returns.
+ *
+ * @example
+ * ```ts
+ * import { createTcpListener, TLSListener } from "@anyts/anyts";
+ * const cert = "-----BEGIN CERTIFICATE-----...", key = "-----BEGIN PRIVATE KEY-----...";
+ * await using listener = new TLSListener(await createTcpListener({ localPort: 8443 }), { cert, key });
+ * await listener.serve(async (stream) => {
+ *   for await (const chunk of stream) await stream.send(chunk); // an echo server
+ * });
+ * ```
+ */
+export class TLSListener extends ListenerBase<TLSStream> {
+  /** The wrapped listener of plain connections. */
+  readonly listener: Listener<AnyByteStream>;
+  /** The handshake time limit in milliseconds. */
+  readonly handshakeTimeout: number;
+  /** Whether the TLS streams send and require close_notify. */
+  readonly standardCompatible: boolean;
+  /** @ignore */
+  _options: TLSOptions;
+  /** @ignore */
+  _onHandshakeError: ((error: unknown) => void) | undefined;
+
+  /**
+   * Wraps `listener`; checks the options at once (see {@linkcode TLSOptions}).
+   *
+   * @param listener accepts the plain connections
+   * @param options the server side's certificate, key and other settings
+   */
+  constructor(listener: Listener<AnyByteStream>, options: TLSListenerOptions) {
+    super();
+    if (listener === null || typeof listener !== "object" || typeof listener.serve !== "function") {
+      throw new TypeError(`TLSListener: listener must be a Listener, got ${describe(listener)}`);
+    }
+    if (options === null || typeof options !== "object") {
+      throw new TypeError(`TLSListener: options must be an object, got ${describe(options)}`);
+    }
+    const { onHandshakeError, ...tlsOptions } = options;
+    if (onHandshakeError !== undefined && typeof onHandshakeError !== "function") {
+      throw new TypeError(`TLSListener: onHandshakeError must be a function, got ${describe(onHandshakeError)}`);
+    }
+    if (tlsOptions.serverSide === false) {
+      throw new TypeError("TLSListener: serverSide: false conflicts with a listener (it does the server side)");
+    }
+    const merged: TLSOptions = {
+      ...tlsOptions,
+      serverSide: true,
+      handshakeTimeout: tlsOptions.handshakeTimeout ?? LISTENER_HANDSHAKE_TIMEOUT,
+    };
+    const checked = checkTLSOptions(merged, "TLSListener");
+    this.listener = listener;
+    this.handshakeTimeout = checked.handshakeTimeout!;
+    this.standardCompatible = checked.standardCompatible;
+    this._options = merged;
+    this._onHandshakeError = onHandshakeError;
+  }
+
+  /**
+   * Accepts connections until cancelled; runs `handler(tlsStream)` for each after a
+   * successful handshake, in `taskGroup` (the wrapped listener's own when omitted).
+   *
+   * @example
+   * ```ts
+   * import type { TLSListener } from "@anyts/anyts";
+   * async function greet(listener: TLSListener) {
+   *   await listener.serve(async (stream) => {
+   *     await stream.send(new TextEncoder().encode("hello over TLS\n"));
+   *   });
+   * }
+   * ```
+   */
+  serve(handler: (stream: TLSStream) => unknown, taskGroup?: TaskGroup): Promise<void> {
+    if (typeof handler !== "function") {
+      return Promise.reject(new TypeError(`handler must be a function, got ${describe(handler)}`));
+    }
+    return this.listener.serve(async (connection: AnyByteStream) => {
+      let stream: TLSStream;
+      try {
+        stream = await TLSStream.wrap(connection, this._options);
+      } catch (error) {
+        // wrap() has closed the connection. A cancellation belongs to the caller.
+        if (error instanceof Cancelled) throw error;
+        this._reportHandshakeError(error);
+        return;
+      }
+      try {
+        await handler(stream);
+      } finally {
+        await stream.aclose();
+      }
+    }, taskGroup);
+  }
+
+  /** @ignore */
+  _reportHandshakeError(error: unknown): void {
+    const report = this._onHandshakeError;
+    if (report === undefined) return;
+    try {
+      report(error);
+    } catch {
+      // A reporter must not take the listener down.
+    }
+  }
+
+  /**
+   * Closes the wrapped listener.
+   *
+   * @example
+   * ```ts
+   * import type { TLSListener } from "@anyts/anyts";
+   * async function stop(listener: TLSListener) {
+   *   await listener.aclose();
+   * }
+   * ```
+   */
+  aclose(): Promise<void> {
+    return this.listener.aclose();
+  }
+
+  /** The wrapped listener's attributes and {@linkcode TLSAttribute.standardCompatible}. */
+  override get extraAttributes(): TypedAttributeMap {
+    return attributeMap([[TLSAttribute.standardCompatible, () => this.standardCompatible]], this.listener.extraAttributes);
+  }
+}
