@@ -136,7 +136,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
     missed += byRuntime[name].filter((r) => r.targetMissed).length;
   }
   console.log("\n=== bench files ===\n" + lines.join("\n"));
-  console.log(`\n=== bench summary: anyts / raw JavaScript, median of each (✗ = target missed) ===\n${summaryTable(byRuntime)}`);
+  console.log(`\n=== bench summary: median of the first candidate / median of the baseline [as labelled] (✗ = target missed) ===\n${summaryTable(byRuntime)}`);
   console.log(
     `\nbench: ${files.length} file(s) on ${only.length} runtime(s) in ${seconds(Date.now() - started)}` +
       (missed ? `; ${missed} target(s) missed (✗)` : "; every target met") +
