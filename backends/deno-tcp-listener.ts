@@ -243,6 +243,7 @@ class View implements RawListener {
     if (this.closed) return Promise.reject(new (denoApi().errors.BadResource)("Listener has been closed"));
     const ready = this.#ready.shift();
     if (ready !== undefined) return Promise.resolve(this.#wrap(ready, this.#unmapV4));
+    if (this.#waiter !== undefined) return Promise.reject(new Error("another accept is already pending"));
     return new Promise<RawSocket>((resolve, reject) => {
       this.#waiter = { resolve, reject };
       void this.#group.pump();

@@ -177,7 +177,13 @@ class DenoSocket implements RawSocket {
     this.#tcp = tcp;
     this.#unmapV4 = unmapV4;
     // Like Trio: no Nagle delay on TCP (Deno's default may vary by version).
-    if (tcp) conn.setNoDelay?.(true);
+    if (tcp) {
+      try {
+        conn.setNoDelay?.(true);
+      } catch {
+        // Already closed by the peer: the first read or write reports it.
+      }
+    }
   }
 
   get info(): SocketInfo {
