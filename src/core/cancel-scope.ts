@@ -9,7 +9,7 @@
  * @module
  */
 import { type Backend, getAvailableBackends, loadBackend, provisionalBackend, type TimerHandle } from "../backend.ts";
-import { scopeStorage, type TaskIdentity } from "./context.ts";
+import { type Frame, frameStorage, type TaskIdentity } from "./context.ts";
 import { Cancelled } from "./errors.ts";
 
 const IDLE = 0;
@@ -70,10 +70,18 @@ export interface CancelScopeOptions {
  * ```
  */
 export class CancelScope {
+  /** @ignore A scope is the frame of the code inside it. */
+  readonly _scope: CancelScope = this;
   /** @ignore */
   _parent: CancelScope | undefined = undefined;
+  /** @ignore Active child scopes, a linked list in entry order (cheaper than a Set). */
+  _firstChild: CancelScope | undefined = undefined;
   /** @ignore */
-  _children: Set<CancelScope> | undefined = undefined;
+  _lastChild: CancelScope | undefined = undefined;
+  /** @ignore */
+  _prevSibling: CancelScope | undefined = undefined;
+  /** @ignore */
+  _nextSibling: CancelScope | undefined = undefined;
   /** @ignore */
   _waiters: Set<Waker> | undefined = undefined;
   /** @ignore */
@@ -133,17 +141,37 @@ export class CancelScope {
    * console.log(result, scope.cancelledCaught); // undefined true
    * ```
    */
-  async run<T>(fn: (scope: CancelScope) => Promise<T> | T): Promise<T | undefined> {
-    if (typeof fn !== "function") throw new TypeError(`fn must be a function, got ${typeof fn}`);
-    this._enter(currentScope());
+  run<T>(fn: (scope: CancelScope) => Promise<T> | T): Promise<T | undefined> {
+    if (typeof fn !== "function") return Promise.reject(new TypeError(`fn must be a function, got ${typeof fn}`));
     try {
-      return await scopeStorage.run(this, fn, this);
+      this._enter(currentFrame());
     } catch (error) {
-      if (this._catches(error)) return undefined;
-      throw error;
-    } finally {
-      this._exit();
+      return Promise.reject(error);
     }
+    let value: Promise<T> | T;
+    try {
+      value = frameStorage.run(this, fn, this);
+    } catch (error) {
+      return this._leaveWithError(error);
+    }
+    if (!isThenable(value)) {
+      this._exit();
+      return Promise.resolve(value);
+    }
+    return Promise.resolve(value).then(
+      (result) => {
+        this._exit();
+        return result;
+      },
+      (error) => this._leaveWithError(error),
+    );
+  }
+
+  /** @ignore Leaves the scope with `error`: resolves to undefined if the scope caught it. */
+  _leaveWithError(error: unknown): Promise<undefined> {
+    const caught = this._catches(error);
+    this._exit();
+    return caught ? Promise.resolve(undefined) : Promise.reject(error);
   }
 
   /**
@@ -286,16 +314,16 @@ export class CancelScope {
     return undefined;
   }
 
-  /** @ignore */
-  _enter(parent: CancelScope): void {
+  /** @ignore Enters the scope as a child of the frame's scope, in the frame's task. */
+  _enter(frame: Frame): void {
     if (this._state !== IDLE) {
       throw new Error("this CancelScope was already entered; a cancel scope can be entered only once");
     }
     this._state = ACTIVE;
-    this._parent = parent;
+    const parent = frame._scope;
     this._backend = parent._backend;
-    this._task = parent._task;
-    (parent._children ??= new Set()).add(this);
+    this._task = frame._task;
+    this._link(parent);
     const signal = this._boundSignal;
     if (signal !== undefined) {
       if (signal.aborted) this.cancel(describeAbortReason(signal.reason));
@@ -310,7 +338,7 @@ export class CancelScope {
   /** @ignore */
   _exit(): void {
     this._state = EXITED;
-    this._parent!._children!.delete(this);
+    this._unlink();
     if (this._timer !== undefined) {
       this._backend.clearTimer(this._timer);
       this._timer = undefined;
@@ -323,9 +351,8 @@ export class CancelScope {
 
   /** @ignore Moves an active scope under another parent (used when a started task joins its group). */
   _reparent(parent: CancelScope): void {
-    this._parent!._children!.delete(this);
-    this._parent = parent;
-    (parent._children ??= new Set()).add(this);
+    this._unlink();
+    this._link(parent);
     if (!this._shield) {
       const source = parent._cancelledBy();
       if (source !== undefined) this._deliver(source);
@@ -369,10 +396,34 @@ export class CancelScope {
     if (waiters !== undefined && waiters.size !== 0) {
       for (const wake of waiters) wake(source);
     }
-    const children = this._children;
-    if (children !== undefined) {
-      for (const child of children) if (!child._shield) child._deliver(source);
+    let child = this._firstChild;
+    while (child !== undefined) {
+      const next = child._nextSibling;
+      if (!child._shield) child._deliver(source);
+      child = next;
     }
+  }
+
+  /** @ignore Appends this scope to `parent`'s children. */
+  _link(parent: CancelScope): void {
+    this._parent = parent;
+    const last = parent._lastChild;
+    this._prevSibling = last;
+    if (last === undefined) parent._firstChild = this;
+    else last._nextSibling = this;
+    parent._lastChild = this;
+  }
+
+  /** @ignore Removes this scope from its parent's children. */
+  _unlink(): void {
+    const parent = this._parent!;
+    const prev = this._prevSibling;
+    const next = this._nextSibling;
+    if (prev === undefined) parent._firstChild = next;
+    else prev._nextSibling = next;
+    if (next === undefined) parent._lastChild = prev;
+    else next._prevSibling = prev;
+    this._prevSibling = this._nextSibling = undefined;
   }
 
   /** @ignore */
@@ -398,9 +449,20 @@ implicitRoot._state = ACTIVE;
   }
 }
 
+/** The frame (innermost scope and task) of the running code. Internal. */
+export function currentFrame(): Frame {
+  return frameStorage.getStore() ?? implicitRoot;
+}
+
 /** The innermost cancel scope of the running code. Internal. */
 export function currentScope(): CancelScope {
-  return scopeStorage.getStore() ?? implicitRoot;
+  return (frameStorage.getStore() ?? implicitRoot)._scope;
+}
+
+/** @ignore Whether `value` is a promise or another thenable. */
+export function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return value !== null && (typeof value === "object" || typeof value === "function") &&
+    typeof (value as PromiseLike<T>).then === "function";
 }
 
 /**
@@ -456,5 +518,5 @@ function describeAbortReason(reason: unknown): string {
  * ```
  */
 export function getCurrentTask(): TaskIdentity {
-  return currentScope()._task;
+  return (frameStorage.getStore() ?? implicitRoot)._task;
 }

@@ -38,6 +38,22 @@ export class Cancelled extends Error {
 }
 
 /**
+ * @ignore A {@linkcode Cancelled} without a stack trace, for waits woken by a timer or a
+ * `cancel()` call: their stack would show only anyts internals, and capturing it is most
+ * of the cost of a timeout. `checkpoint()` keeps the stack of the code that checked.
+ */
+export function cancelledWithoutStack(reason: string | undefined): Cancelled {
+  const errorClass = Error as { stackTraceLimit?: number };
+  const limit = errorClass.stackTraceLimit;
+  errorClass.stackTraceLimit = 0;
+  try {
+    return new Cancelled(reason);
+  } finally {
+    errorClass.stackTraceLimit = limit;
+  }
+}
+
+/**
  * Thrown by {@linkcode failAfter} and {@linkcode failAt} when the deadline passes.
  *
  * @example

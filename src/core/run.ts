@@ -4,8 +4,8 @@
  * @module
  */
 import { type BackendName, getAvailableBackends, loadBackend } from "../backend.ts";
-import { CancelScope, currentScope } from "./cancel-scope.ts";
-import { scopeStorage } from "./context.ts";
+import { CancelScope, currentFrame, currentScope } from "./cancel-scope.ts";
+import { frameStorage } from "./context.ts";
 
 /**
  * Options of {@linkcode run}.
@@ -48,11 +48,11 @@ export async function run<T>(fn: () => Promise<T> | T, options?: RunOptions): Pr
   const backend = await loadBackend(name);
   const signal = options?.signal;
   const scope = new CancelScope({ signal });
-  scope._enter(currentScope());
+  scope._enter(currentFrame());
   scope._backend = backend;
   scope._task = { name: "root" };
   try {
-    return await scopeStorage.run(scope, fn);
+    return await frameStorage.run(scope, fn);
   } catch (error) {
     if (scope._catches(error)) throw signal!.reason;
     throw error;

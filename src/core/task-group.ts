@@ -4,8 +4,8 @@
  *
  * @module
  */
-import { CancelScope, currentScope } from "./cancel-scope.ts";
-import { scopeStorage } from "./context.ts";
+import { CancelScope, currentFrame, isThenable } from "./cancel-scope.ts";
+import { type Frame, frameStorage } from "./context.ts";
 import { Cancelled, TaskGroupError } from "./errors.ts";
 import { Task, TASK_CANCELLED, TASK_FAILED, TASK_FINISHED, type TaskHandle, type TaskOutcome } from "./task.ts";
 
@@ -62,9 +62,11 @@ export interface TaskGroup {
   spawn<T, A extends unknown[]>(fn: (...args: A) => T | Promise<T>, ...args: A): TaskHandle<T>;
 }
 
+const resolved: Promise<void> = Promise.resolve();
+
 class TaskGroupImpl implements TaskGroup {
   readonly cancelScope: CancelScope;
-  /** @ignore */
+  /** @ignore Tasks started and not yet finished. */
   _pending = 0;
   /** @ignore */
   _closed = false;
@@ -72,17 +74,19 @@ class TaskGroupImpl implements TaskGroup {
   _errors: unknown[] = [];
   /** @ignore */
   _onIdle: (() => void) | undefined = undefined;
+  /** @ignore Tasks waiting for their first turn; one microtask starts them all, in order. */
+  _queue: Array<Task<unknown>> = [];
 
   constructor(scope: CancelScope) {
     this.cancelScope = scope;
   }
 
   startSoon<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
-    this._launch(fn, args, "startSoon");
+    this._launch(fn, args, "startSoon", undefined, undefined);
   }
 
   spawn<T, A extends unknown[]>(fn: (...args: A) => T | Promise<T>, ...args: A): TaskHandle<T> {
-    return this._launch(fn, args, "spawn") as Task<T>;
+    return this._launch(fn, args, "spawn", this.cancelScope, undefined) as Task<T>;
   }
 
   start<T = undefined>(fn: (status: TaskStatus<T>) => unknown): Promise<T> {
@@ -93,7 +97,8 @@ class TaskGroupImpl implements TaskGroup {
     }
     return new Promise<T>((resolve, reject) => {
       const status = new StartStatus<T>(this, resolve, reject);
-      status._task = this._launch(fn, [status], "start", currentScope(), status);
+      // Until started(), the task runs in the caller's scope.
+      status._task = this._launch(fn, [status], "start", currentFrame(), status);
     });
   }
 
@@ -107,22 +112,39 @@ class TaskGroupImpl implements TaskGroup {
     }
   }
 
-  /** @ignore */
+  /**
+   * @ignore Creates a task and queues its start. With `parent`, the task gets a scope of
+   * its own under that frame; without, it shares the group's scope.
+   */
   _launch(
     fn: (...args: never[]) => unknown,
     args: unknown[],
     method: string,
-    parent: CancelScope = this.cancelScope,
-    starting?: StartStatus<never>,
+    parent: Frame | undefined,
+    starting: StartStatus<never> | undefined,
   ): Task<unknown> {
     this._check(fn, method);
-    const scope = new CancelScope();
-    scope._enter(parent);
-    const task = new Task<unknown>(fn.name || "anonymous", scope);
+    const name = fn.name || "anonymous";
+    const call = fn as (...args: unknown[]) => unknown;
+    let task: Task<unknown>;
+    if (parent === undefined) task = new Task(name, this.cancelScope, false, call, args);
+    else {
+      const scope = new CancelScope();
+      scope._enter(parent);
+      task = new Task(name, scope, true, call, args);
+    }
+    task._startStatus = starting;
     this._pending++;
-    scopeStorage.run(scope, runTask, this, task, fn as (...args: unknown[]) => unknown, args, starting);
+    if (this._queue.push(task) === 1) resolved.then(this._startQueued);
     return task;
   }
+
+  /** @ignore Starts every queued task, each in its own frame. */
+  _startQueued = (): void => {
+    const queue = this._queue;
+    this._queue = [];
+    for (let i = 0; i < queue.length; i++) frameStorage.run(queue[i]!, startTask, this, queue[i]!);
+  };
 
   /** @ignore Records a failure (once per error object) and cancels the group. */
   _fail(error: unknown, culprit: string): void {
@@ -131,8 +153,9 @@ class TaskGroupImpl implements TaskGroup {
   }
 
   /** @ignore */
-  _taskDone(task: Task<unknown>, outcome: TaskOutcome, result: unknown, starting: StartStatus<never> | undefined): void {
+  _taskDone(task: Task<unknown>, outcome: TaskOutcome, result: unknown): void {
     task._settle(outcome, result);
+    const starting = task._startStatus as StartStatus<never> | undefined;
     if (starting !== undefined && !starting._started) starting._endedBeforeStarted(task, outcome, result);
     else if (outcome === TASK_FAILED) this._fail(result, `task ${task.name}`);
     if (--this._pending === 0 && this._onIdle !== undefined) this._onIdle();
@@ -144,7 +167,6 @@ class StartStatus<T> implements TaskStatus<T> {
   _started = false;
   /** @ignore */
   _task: Task<unknown> | undefined = undefined;
-
   private readonly group: TaskGroupImpl;
   private readonly resolve: (value: T) => void;
   private readonly reject: (error: unknown) => void;
@@ -174,26 +196,35 @@ class StartStatus<T> implements TaskStatus<T> {
   }
 }
 
-async function runTask(
-  group: TaskGroupImpl,
-  task: Task<unknown>,
-  fn: (...args: unknown[]) => unknown,
-  args: unknown[],
-  starting: StartStatus<never> | undefined,
-): Promise<void> {
-  let outcome: TaskOutcome;
-  let result: unknown;
+/** Runs in the task's frame: calls its function and watches the outcome. */
+function startTask(group: TaskGroupImpl, task: Task<unknown>): void {
+  const fn = task._fn!;
+  const args = task._args!;
+  task._fn = task._args = undefined;
+  let value: unknown;
   try {
-    await undefined; // run soon: after the code that started the task
-    result = await fn(...args);
-    outcome = TASK_FINISHED;
+    value = fn(...args);
   } catch (error) {
-    result = error;
-    // A Cancelled is the task's cancellation only if its scope really is cancelled.
-    outcome = error instanceof Cancelled && task._scope._cancelledBy() !== undefined ? TASK_CANCELLED : TASK_FAILED;
+    endTask(group, task, error, true);
+    return;
   }
-  task._scope._exit();
-  group._taskDone(task, outcome, result, starting);
+  if (isThenable(value)) {
+    Promise.resolve(value).then(
+      (result) => endTask(group, task, result, false),
+      (error) => endTask(group, task, error, true),
+    );
+  } else endTask(group, task, value, false);
+}
+
+function endTask(group: TaskGroupImpl, task: Task<unknown>, result: unknown, failed: boolean): void {
+  // A Cancelled is the task's cancellation only if its scope really is cancelled.
+  const outcome = !failed
+    ? TASK_FINISHED
+    : result instanceof Cancelled && task._scope._cancelledBy() !== undefined
+    ? TASK_CANCELLED
+    : TASK_FAILED;
+  if (task._ownsScope) task._scope._exit();
+  group._taskDone(task, outcome, result);
 }
 
 /**
@@ -223,12 +254,12 @@ async function runTask(
 export async function taskGroup<T>(fn: (tg: TaskGroup) => Promise<T> | T): Promise<T> {
   if (typeof fn !== "function") throw new TypeError(`taskGroup: fn must be a function, got ${typeof fn}`);
   const scope = new CancelScope();
-  scope._enter(currentScope());
+  scope._enter(currentFrame());
   const group = new TaskGroupImpl(scope);
   let result: T | undefined;
   let bodyCancelled: Cancelled | undefined;
   try {
-    result = await scopeStorage.run(scope, fn, group);
+    result = await frameStorage.run(scope, fn, group);
   } catch (error) {
     if (error instanceof Cancelled) bodyCancelled = error;
     else group._fail(error, "the task group's body");

@@ -5,7 +5,7 @@
  * @module
  */
 import type { CancelScope } from "./cancel-scope.ts";
-import type { TaskIdentity } from "./context.ts";
+import type { Frame, TaskIdentity } from "./context.ts";
 import { TaskCancelledError } from "./errors.ts";
 import { waitCancellable } from "./wait.ts";
 
@@ -56,22 +56,45 @@ export const TASK_CANCELLED: TaskOutcome = CANCELLED;
 /** @ignore */
 export const TASK_FAILED: TaskOutcome = FAILED;
 
-/** @ignore The task record behind a TaskHandle. Internal. */
-export class Task<T> implements TaskHandle<T>, TaskIdentity {
+/**
+ * @ignore The task record behind a TaskHandle, and the frame its code runs in. A task
+ * started with `startSoon` shares its group's scope; `spawn` and `start` give it a scope of
+ * its own (its handle cancels it; `start` moves it into the group). Internal.
+ */
+export class Task<T> implements TaskHandle<T>, TaskIdentity, Frame {
   readonly name: string;
   /** @ignore */
+  readonly _task: TaskIdentity = this;
+  /** @ignore The task's innermost scope at its start: its own, or its group's. */
   _scope: CancelScope;
+  /** @ignore Whether `_scope` belongs to this task alone (exited when the task ends). */
+  readonly _ownsScope: boolean;
   /** @ignore */
   _outcome: number = RUNNING;
-  /** @ignore */
+  /** @ignore The function's value or error, once done. */
   _result: unknown = undefined;
+  /** @ignore The function and its arguments, until the task starts. */
+  _fn: ((...args: unknown[]) => unknown) | undefined;
+  /** @ignore */
+  _args: unknown[] | undefined;
+  /** @ignore The status object of a task launched by `start()`. */
+  _startStatus: unknown = undefined;
   /** @ignore */
   _watchers: Set<() => void> | undefined = undefined;
 
-  constructor(name: string, scope: CancelScope) {
+  constructor(
+    name: string,
+    scope: CancelScope,
+    ownsScope: boolean,
+    fn: (...args: unknown[]) => unknown,
+    args: unknown[],
+  ) {
     this.name = name;
     this._scope = scope;
-    scope._task = this;
+    this._ownsScope = ownsScope;
+    this._fn = fn;
+    this._args = args;
+    if (ownsScope) scope._task = this;
   }
 
   get status(): TaskState {

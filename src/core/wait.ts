@@ -6,7 +6,7 @@
  * @module
  */
 import { type CancelScope, currentScope } from "./cancel-scope.ts";
-import { Cancelled } from "./errors.ts";
+import { Cancelled, cancelledWithoutStack } from "./errors.ts";
 
 /** Undoes what `arm` set up: removes the waiter from a queue, clears a timer. */
 export type Disarm = () => void;
@@ -43,7 +43,7 @@ export function waitCancellable<T>(
       settled = true;
       waiters.delete(wake);
       if (disarm) disarm();
-      reject(new Cancelled(source._cancelReason));
+      reject(cancelledWithoutStack(source._cancelReason));
     };
     const waiters = (scope._waiters ??= new Set());
     waiters.add(wake);

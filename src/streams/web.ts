@@ -15,8 +15,8 @@
  *
  * @module
  */
-import { CancelScope, currentScope } from "../core/cancel-scope.ts";
-import { scopeStorage } from "../core/context.ts";
+import { CancelScope, currentFrame, currentScope } from "../core/cancel-scope.ts";
+import { type Frame, frameStorage } from "../core/context.ts";
 import { BrokenResourceError, BusyResourceError, Cancelled, ClosedResourceError, EndOfStream } from "../core/errors.ts";
 import { waitCancellable } from "../core/wait.ts";
 import { ChunkReader } from "./chunks.ts";
@@ -95,9 +95,9 @@ function validateHighWaterMark(value: unknown): number {
   return value;
 }
 
-/** Runs `fn` in `scope`, entered as a child of `parent` (whatever the calling context). */
-function runInScope<T>(parent: CancelScope, scope: CancelScope, fn: () => Promise<T>): Promise<T | undefined> {
-  return scopeStorage.run(parent, () => scope.run(fn));
+/** Runs `fn` in `scope`, entered in the `parent` frame (whatever the calling context). */
+function runInScope<T>(parent: Frame, scope: CancelScope, fn: () => Promise<T>): Promise<T | undefined> {
+  return frameStorage.run(parent, () => scope.run(fn));
 }
 
 /**
@@ -126,7 +126,7 @@ export function toReadableStream<T>(stream: ObjectReceiveStream<T>, options?: To
     throw new TypeError("stream must be an anyts receive stream");
   }
   const highWaterMark = validateHighWaterMark(options?.highWaterMark ?? 0);
-  const parent = currentScope();
+  const parent = currentFrame();
   let pullScope: CancelScope | undefined;
   let finished = false;
   const finish = (): Promise<void> => {
@@ -198,7 +198,7 @@ export function toWritableStream<T>(
   if (closeWith === "sendEof" && typeof stream.sendEof !== "function") {
     throw new TypeError('close: "sendEof" needs a stream with a sendEof() method');
   }
-  const parent = currentScope();
+  const parent = currentFrame();
   let abortSignal: AbortSignal | undefined;
   let closed = false;
   const closeStream = (): Promise<void> => {

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type CancelScope, currentScope } from "../core/cancel-scope.ts";
+import { type CancelScope, currentFrame, currentScope, getCurrentTask } from "../core/cancel-scope.ts";
 import { Cancelled, WouldBlock } from "../core/errors.ts";
 import { waitCancellable } from "../core/wait.ts";
 import { validateCount } from "./validate.ts";
@@ -152,8 +152,8 @@ export class CapacityLimiter {
    * ```
    */
   acquire(): Promise<Disposable> {
-    const scope = currentScope();
-    return this._acquire(scope, scope._task, "acquire");
+    const frame = currentFrame();
+    return this._acquire(frame._scope, frame._task, "acquire");
   }
 
   /**
@@ -185,7 +185,7 @@ export class CapacityLimiter {
    * ```
    */
   acquireNowait(): Disposable {
-    return this._acquireNowait(currentScope()._task, "acquireNowait");
+    return this._acquireNowait(getCurrentTask(), "acquireNowait");
   }
 
   /**
@@ -217,7 +217,7 @@ export class CapacityLimiter {
    * ```
    */
   release(): void {
-    this._release(currentScope()._task, "release");
+    this._release(getCurrentTask(), "release");
   }
 
   /**

@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { CancelScope, currentScope } from "../core/cancel-scope.ts";
+import { CancelScope, currentFrame, getCurrentTask } from "../core/cancel-scope.ts";
 import type { TaskIdentity } from "../core/context.ts";
 import { Cancelled } from "../core/errors.ts";
 import { checkpoint } from "../core/time.ts";
@@ -150,8 +150,9 @@ export class Condition {
    * ```
    */
   async wait(): Promise<void> {
-    const scope = currentScope();
-    const task = scope._task;
+    const frame = currentFrame();
+    const scope = frame._scope;
+    const task = frame._task;
     this._checkHeld(task, "wait");
     const early = scope._cancelledBy();
     if (early !== undefined) throw new Cancelled(early._cancelReason);
@@ -192,7 +193,7 @@ export class Condition {
     if (typeof predicate !== "function") {
       throw new TypeError(`predicate must be a function, got ${predicate === null ? "null" : typeof predicate}`);
     }
-    this._checkHeld(currentScope()._task, "waitFor");
+    this._checkHeld(getCurrentTask(), "waitFor");
     await checkpoint();
     let result: T;
     while (!(result = predicate())) await this.wait();
@@ -213,7 +214,7 @@ export class Condition {
    */
   notify(n = 1): void {
     validateCount(n, "n", 0);
-    this._checkHeld(currentScope()._task, "notify");
+    this._checkHeld(getCurrentTask(), "notify");
     const waiters = this._waiters;
     for (let i = 0; i < n && waiters.size !== 0; i++) waiters.shift()!.wake();
   }
@@ -230,7 +231,7 @@ export class Condition {
    * ```
    */
   notifyAll(): void {
-    this._checkHeld(currentScope()._task, "notifyAll");
+    this._checkHeld(getCurrentTask(), "notifyAll");
     const waiters = this._waiters;
     for (let waiter = waiters.shift(); waiter !== undefined; waiter = waiters.shift()) waiter.wake();
   }

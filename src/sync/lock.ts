@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type CancelScope, currentScope } from "../core/cancel-scope.ts";
+import { type CancelScope, currentFrame, getCurrentTask } from "../core/cancel-scope.ts";
 import type { TaskIdentity } from "../core/context.ts";
 import { Cancelled, WouldBlock } from "../core/errors.ts";
 import { WaiterQueue } from "./waiter-queue.ts";
@@ -128,8 +128,9 @@ export class Lock {
    * ```
    */
   acquire(): Promise<Disposable> {
-    const scope = currentScope();
-    const task = scope._task;
+    const frame = currentFrame();
+    const scope = frame._scope;
+    const task = frame._task;
     const owner = this._owner;
     if (owner === undefined) {
       // Free implies nobody is queued: release() hands the lock straight to a waiter.
@@ -161,7 +162,7 @@ export class Lock {
    * ```
    */
   acquireNowait(): Disposable {
-    const task = currentScope()._task;
+    const task = getCurrentTask();
     const owner = this._owner;
     if (owner === undefined) {
       this._owner = task;
@@ -184,7 +185,7 @@ export class Lock {
    * ```
    */
   release(): void {
-    this._releaseBy(currentScope()._task, "release");
+    this._releaseBy(getCurrentTask(), "release");
   }
 
   /**
