@@ -80,6 +80,8 @@ export class NodeTlsSocket implements RawTlsSocket {
   _header: Uint8Array = new Uint8Array(HEADER_SIZE);
   /** @ignore Body bytes of the current record not yet given to the engine. */
   _bodyLeft = 0;
+  /** @ignore The content type of the current (or last) record. */
+  _recordType = 0;
   /** @ignore A transport read is in flight. */
   _readPromise: Promise<unknown> | undefined = undefined;
   /** @ignore Writes to the transport in flight (at most one: the Duplex serialises them). */
@@ -282,26 +284,47 @@ export class NodeTlsSocket implements RawTlsSocket {
     this._readPromise = reading;
   }
 
-  /** @ignore The next bytes of `_pending` that stay within the current record. */
+  /**
+   * @ignore The next bytes of `_pending` for the engine. Until this side has sent
+   * close_notify, every record that has arrived goes at once (a compliant peer sends
+   * nothing after its close_notify until it has ours); from then on one record at a time,
+   * so that the pump stops right after the peer's close_notify and `unwrap()` gets exactly
+   * the bytes that follow it. A TLS 1.2 alert record (type 21) always ends a batch.
+   */
   _nextPiece(): Uint8Array {
     const pending = this._pending!;
+    const batch = this._closeWriteStarted === undefined && !this._writeClosedByEngine;
     let size = 0;
-    if (this._headerSeen < HEADER_SIZE) {
-      const take = Math.min(HEADER_SIZE - this._headerSeen, pending.length);
-      this._header.set(pending.subarray(0, take), this._headerSeen);
-      this._headerSeen += take;
-      size = take;
-      if (this._headerSeen === HEADER_SIZE) this._bodyLeft = (this._header[3] << 8) | this._header[4];
-    }
-    if (this._headerSeen === HEADER_SIZE) {
-      const take = Math.min(this._bodyLeft, pending.length - size);
-      size += take;
-      this._bodyLeft -= take;
-      if (this._bodyLeft === 0) this._headerSeen = 0;
-    }
+    do {
+      const used = this._advance(pending, size);
+      if (used === 0) break;
+      size += used;
+    } while (batch && size < pending.length && !(this._headerSeen === 0 && this._recordType === 21));
     const piece = pending.subarray(0, size);
     this._pending = size === pending.length ? undefined : pending.subarray(size);
     return piece;
+  }
+
+  /** @ignore Consumes `pending` from `offset` up to the end of the current record; returns the count. */
+  _advance(pending: Uint8Array, offset: number): number {
+    let used = 0;
+    if (this._headerSeen < HEADER_SIZE) {
+      const take = Math.min(HEADER_SIZE - this._headerSeen, pending.length - offset);
+      this._header.set(pending.subarray(offset, offset + take), this._headerSeen);
+      this._headerSeen += take;
+      used = take;
+      if (this._headerSeen === HEADER_SIZE) {
+        this._recordType = this._header[0];
+        this._bodyLeft = (this._header[3] << 8) | this._header[4];
+      }
+    }
+    if (this._headerSeen === HEADER_SIZE) {
+      const take = Math.min(this._bodyLeft, pending.length - offset - used);
+      used += take;
+      this._bodyLeft -= take;
+      if (this._bodyLeft === 0) this._headerSeen = 0;
+    }
+    return used;
   }
 
   /** @ignore Whether the engine has seen the end of its input (close_notify here). */
@@ -375,14 +398,12 @@ export class NodeTlsSocket implements RawTlsSocket {
     if (this._closeWriteStarted !== undefined) return Promise.reject(tlsError("ERR_STREAM_WRITE_AFTER_END", "close_notify was sent already"));
     if (this._writeClosedByEngine) return Promise.reject(halfCloseError());
     let written = false;
-    let failure: unknown = undefined;
     this._socket.write(data, (error) => {
       written = true;
-      if (error) failure = error;
+      if (error && this._error === undefined) this._fail(error);
       this._wake();
     });
     return this._until(() => {
-      if (failure !== undefined) throw this._error ?? failure;
       if (this._error !== undefined) throw this._error;
       if (this._closed) throw new Error("the TLS session is closed");
       if (!written && this._writeClosedByEngine) throw halfCloseError();

@@ -1,0 +1,455 @@
+/**
+ * TLS benchmarks of issue 4 (item 5): anyts (`connectTcp(..., { tls })` and
+ * `TLSStream.wrap` on the runtime's native backend) against the runtime's own TLS API in
+ * the same process, over loopback, with certificates made by the openssl CLI at start.
+ *
+ * - throughput: 512 MiB one way in 64 KiB chunks (the size is printed; it is scaled down
+ *   when one transfer of the slowest candidate would take more than 20 s).
+ * - latency: 10,000 round trips of 100 bytes (send 100, the server echoes, receive 100).
+ *
+ * Candidates: `anyts`; `native`: node:tls on Node, Deno.connectTls/Deno.listenTls on Deno,
+ * Bun.connect/Bun.listen with `tls` on Bun; and on Deno and Bun also `node:tls` (their
+ * compatibility layer, which is also what anyts's TLS engine runs on there). Every
+ * candidate verifies the server's certificate (a private CA, host name "localhost" or the
+ * IP address), writes a chunk and waits until the runtime took it before the next, and
+ * reads whatever chunk arrives. The handshake is inside the timed region (one per run).
+ *
+ * Run with `npm run bench -- tls`, or one runtime with e.g.
+ * `node --expose-gc scripts/bench/tls.bench.ts` (Node ≥ 22.18), `deno run -A ...`,
+ * `bun scripts/bench/tls.bench.ts`.
+ *
+ * @module
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import type * as net from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import process from "node:process";
+import * as tls from "node:tls";
+import {
+  connectTcp,
+  createTcpListener,
+  detectRuntime,
+  EndOfStream,
+  getAvailableBackends,
+  run,
+  SocketAttribute,
+  type SocketListener,
+  taskGroup,
+  TLSStream,
+} from "../../mod.ts";
+import { compare } from "./harness.ts";
+
+const CHUNK = 64 * 1024;
+const FULL_SIZE = 512 * 1024 * 1024;
+const ROUND_TRIPS = 10_000;
+const MESSAGE = 100;
+const HOST = "127.0.0.1";
+
+const runtime = detectRuntime();
+const nativeBackend = getAvailableBackends()[0]!;
+
+// ---------------------------------------------------------------- certificates
+
+function makeCertificates(): { ca: string; cert: string; key: string } {
+  const dir = mkdtempSync(join(tmpdir(), "anyts-tls-bench-"));
+  try {
+    const openssl = (...args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+    const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    openssl("req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=anyts bench CA");
+    writeFileSync(join(dir, "ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n");
+    openssl("req", ...ec, "-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=localhost");
+    openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext");
+    const read = (name: string) => readFileSync(join(dir, name), "utf8");
+    return { ca: read("ca.pem"), cert: read("server.pem"), key: read("server.key") };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const { ca, cert, key } = makeCertificates();
+
+// ---------------------------------------------------------------- anyts
+
+/** An anyts TLS server on 127.0.0.1 (one connection) around `client(port)`. */
+async function anytsSession(serve: (stream: TLSStream) => Promise<void>, client: (port: number) => Promise<void>): Promise<void> {
+  await run(async () => {
+    const listener = await createTcpListener({ localHost: HOST });
+    const port = listener.extra(SocketAttribute.localPort);
+    await taskGroup(async (tg) => {
+      tg.startSoon(async () => {
+        const plain = await (listener.listeners[0] as SocketListener).accept();
+        const stream = await TLSStream.wrap(plain, { serverSide: true, cert, key });
+        try {
+          await serve(stream);
+        } finally {
+          await stream.aclose();
+        }
+      });
+      await client(port);
+    });
+    await listener.aclose();
+  }, { backend: nativeBackend });
+}
+
+async function untilEnd(receive: () => Promise<unknown>): Promise<void> {
+  try {
+    for (;;) await receive();
+  } catch (error) {
+    if (!(error instanceof EndOfStream)) throw error;
+  }
+}
+
+async function anytsThroughput(size: number): Promise<void> {
+  let received = 0;
+  await anytsSession(
+    (server) => untilEnd(async () => (received += (await server.receive(CHUNK)).length)),
+    async (port) => {
+      const client = await connectTcp(HOST, port, { tls: { ca, hostname: "localhost" } });
+      const chunk = new Uint8Array(CHUNK);
+      for (let sent = 0; sent < size; sent += CHUNK) await client.send(chunk);
+      await client.sendEof();
+      await untilEnd(() => client.receive());
+      await client.aclose();
+    },
+  );
+  if (received !== size) throw new Error(`anyts: received ${received} of ${size} bytes`);
+}
+
+async function anytsLatency(): Promise<void> {
+  await anytsSession(
+    async (server) => {
+      for await (const chunk of server) await server.send(chunk);
+    },
+    async (port) => {
+      const client = await connectTcp(HOST, port, { tls: { ca, hostname: "localhost" } });
+      const message = new Uint8Array(MESSAGE);
+      for (let i = 0; i < ROUND_TRIPS; i++) {
+        await client.send(message);
+        let got = 0;
+        while (got < MESSAGE) got += (await client.receive(MESSAGE - got)).length;
+      }
+      await client.aclose();
+    },
+  );
+}
+
+// ---------------------------------------------------------------- node:tls
+
+function nodeListen(onConnection: (socket: tls.TLSSocket) => void): Promise<tls.Server> {
+  return new Promise((resolve) => {
+    const server = tls.createServer({ cert, key, noDelay: true } as tls.TlsOptions, onConnection);
+    server.listen({ host: HOST, port: 0 }, () => resolve(server));
+  });
+}
+
+function nodeConnect(port: number): Promise<tls.TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: HOST, port, ca, servername: "localhost", noDelay: true } as tls.ConnectionOptions);
+    socket.once("error", reject);
+    socket.once("secureConnect", () => resolve(socket));
+  });
+}
+
+async function nodeThroughput(size: number): Promise<void> {
+  let done!: (n: number) => void;
+  const finished = new Promise<number>((resolve) => (done = resolve));
+  const server = await nodeListen((socket) => {
+    let received = 0;
+    socket.on("data", (chunk: Uint8Array) => (received += chunk.length));
+    socket.on("end", () => {
+      socket.end();
+      done(received);
+    });
+  });
+  const client = await nodeConnect((server.address() as net.AddressInfo).port);
+  const chunk = new Uint8Array(CHUNK);
+  for (let sent = 0; sent < size; sent += CHUNK) {
+    if (!client.write(chunk)) await new Promise((resolve) => client.once("drain", resolve));
+  }
+  client.end();
+  client.resume();
+  const received = await finished;
+  await new Promise((resolve) => client.once("close", resolve));
+  await new Promise((resolve) => server.close(resolve));
+  if (received !== size) throw new Error(`node:tls: received ${received} of ${size} bytes`);
+}
+
+async function nodeLatency(): Promise<void> {
+  const server = await nodeListen((socket) => {
+    socket.on("data", (chunk: Uint8Array) => socket.write(chunk));
+    socket.on("end", () => socket.end());
+  });
+  const client = await nodeConnect((server.address() as net.AddressInfo).port);
+  let got = 0;
+  let wake: (() => void) | undefined;
+  client.on("data", (chunk: Uint8Array) => {
+    got += chunk.length;
+    if (got >= MESSAGE && wake !== undefined) {
+      const w = wake;
+      wake = undefined;
+      w();
+    }
+  });
+  const message = new Uint8Array(MESSAGE);
+  for (let i = 0; i < ROUND_TRIPS; i++) {
+    got = 0;
+    const arrived = new Promise<void>((resolve) => (wake = resolve));
+    client.write(message);
+    await arrived;
+  }
+  client.end();
+  await new Promise((resolve) => client.once("close", resolve));
+  await new Promise((resolve) => server.close(resolve));
+}
+
+// ---------------------------------------------------------------- Deno
+
+interface DenoConn {
+  read(buffer: Uint8Array): Promise<number | null>;
+  write(data: Uint8Array): Promise<number>;
+  closeWrite(): Promise<void>;
+  close(): void;
+  handshake?(): Promise<unknown>;
+}
+interface DenoListener {
+  accept(): Promise<DenoConn>;
+  close(): void;
+  readonly addr: { port: number };
+}
+interface DenoNamespace {
+  listenTls(options: { hostname: string; port: number; cert: string; key: string }): DenoListener;
+  connectTls(options: { hostname: string; port: number; caCerts: string[] }): Promise<DenoConn>;
+}
+const Deno = (globalThis as { Deno?: DenoNamespace }).Deno;
+
+async function denoWriteAll(conn: DenoConn, data: Uint8Array): Promise<void> {
+  let at = 0;
+  while (at < data.length) at += await conn.write(at === 0 ? data : data.subarray(at));
+}
+
+async function denoThroughput(size: number): Promise<void> {
+  const listener = Deno!.listenTls({ hostname: HOST, port: 0, cert, key });
+  const serving = (async () => {
+    const conn = await listener.accept();
+    const buffer = new Uint8Array(CHUNK);
+    let received = 0;
+    for (;;) {
+      const n = await conn.read(buffer);
+      if (n === null) break;
+      received += n;
+    }
+    conn.close();
+    return received;
+  })();
+  const client = await Deno!.connectTls({ hostname: HOST, port: listener.addr.port, caCerts: [ca] });
+  await client.handshake?.();
+  const chunk = new Uint8Array(CHUNK);
+  for (let sent = 0; sent < size; sent += CHUNK) await denoWriteAll(client, chunk);
+  await client.closeWrite();
+  const received = await serving;
+  client.close();
+  listener.close();
+  if (received !== size) throw new Error(`Deno: received ${received} of ${size} bytes`);
+}
+
+async function denoLatency(): Promise<void> {
+  const listener = Deno!.listenTls({ hostname: HOST, port: 0, cert, key });
+  const serving = (async () => {
+    const conn = await listener.accept();
+    const buffer = new Uint8Array(CHUNK);
+    for (;;) {
+      const n = await conn.read(buffer).catch(() => null);
+      if (n === null) break;
+      await denoWriteAll(conn, buffer.subarray(0, n));
+    }
+    conn.close();
+  })();
+  const client = await Deno!.connectTls({ hostname: HOST, port: listener.addr.port, caCerts: [ca] });
+  await client.handshake?.();
+  const message = new Uint8Array(MESSAGE);
+  const buffer = new Uint8Array(MESSAGE);
+  for (let i = 0; i < ROUND_TRIPS; i++) {
+    await denoWriteAll(client, message);
+    let got = 0;
+    while (got < MESSAGE) {
+      const n = await client.read(buffer.subarray(got));
+      if (n === null) throw new Error("Deno: unexpected end");
+      got += n;
+    }
+  }
+  await client.closeWrite();
+  await serving;
+  client.close();
+  listener.close();
+}
+
+// ---------------------------------------------------------------- Bun
+
+interface BunSocket {
+  write(data: Uint8Array): number;
+  end(): void;
+  shutdown?(halfClose?: boolean): void;
+}
+interface BunHandlers {
+  open?(socket: BunSocket): void;
+  handshake?(socket: BunSocket, success: boolean, error: Error | null): void;
+  data?(socket: BunSocket, data: Uint8Array): void;
+  drain?(socket: BunSocket): void;
+  end?(socket: BunSocket): void;
+  close?(socket: BunSocket): void;
+  error?(socket: BunSocket, error: Error): void;
+}
+interface BunNamespace {
+  listen(options: {
+    hostname: string;
+    port: number;
+    tls: { cert: string; key: string };
+    socket: BunHandlers;
+  }): { port: number; stop(force?: boolean): void };
+  connect(options: {
+    hostname: string;
+    port: number;
+    tls: { ca: string; serverName: string; rejectUnauthorized: boolean };
+    socket: BunHandlers;
+  }): Promise<BunSocket>;
+}
+const Bun = (globalThis as { Bun?: BunNamespace }).Bun;
+
+/** Writes all of `data` with Bun's partial writes, waiting for 'drain' for the rest. */
+function bunWriter(): { write(socket: BunSocket, data: Uint8Array): Promise<void> | undefined; drain(): void } {
+  let pending: { socket: BunSocket; data: Uint8Array; resolve: () => void } | undefined;
+  return {
+    write(socket, data) {
+      const n = socket.write(data);
+      if (n === data.length) return undefined;
+      return new Promise<void>((resolve) => (pending = { socket, data: data.subarray(Math.max(n, 0)), resolve }));
+    },
+    drain() {
+      const p = pending;
+      if (p === undefined) return;
+      const n = p.socket.write(p.data);
+      if (n === p.data.length) {
+        pending = undefined;
+        p.resolve();
+      } else p.data = p.data.subarray(Math.max(n, 0));
+    },
+  };
+}
+
+/** Connects with TLS and resolves once the handshake has verified the server. */
+function bunConnect(port: number, handlers: BunHandlers): Promise<BunSocket> {
+  return new Promise((resolve, reject) => {
+    Bun!.connect({
+      hostname: HOST,
+      port,
+      tls: { ca, serverName: "localhost", rejectUnauthorized: true },
+      socket: {
+        ...handlers,
+        handshake(socket, success, error) {
+          if (success) resolve(socket);
+          else reject(error ?? new Error("Bun: TLS handshake failed"));
+        },
+        error: (_socket, error) => reject(error),
+      },
+    }).catch(reject);
+  });
+}
+
+async function bunThroughput(size: number): Promise<void> {
+  let done!: (n: number) => void;
+  const finished = new Promise<number>((resolve) => (done = resolve));
+  let received = 0;
+  const server = Bun!.listen({
+    hostname: HOST,
+    port: 0,
+    tls: { cert, key },
+    socket: {
+      data: (_socket, data) => void (received += data.length),
+      end: (socket) => {
+        socket.end();
+        done(received);
+      },
+      error: () => {},
+    },
+  });
+  const writer = bunWriter();
+  const client = await bunConnect(server.port, { drain: () => writer.drain(), data: () => {} });
+  const chunk = new Uint8Array(CHUNK);
+  for (let sent = 0; sent < size; sent += CHUNK) {
+    const waiting = writer.write(client, chunk);
+    if (waiting !== undefined) await waiting;
+  }
+  if (client.shutdown) client.shutdown(true);
+  else client.end();
+  const total = await finished;
+  client.end();
+  server.stop(true);
+  if (total !== size) throw new Error(`Bun: received ${total} of ${size} bytes`);
+}
+
+async function bunLatency(): Promise<void> {
+  const server = Bun!.listen({
+    hostname: HOST,
+    port: 0,
+    tls: { cert, key },
+    socket: { data: (socket, data) => void socket.write(data), error: () => {} },
+  });
+  let got = 0;
+  let wake: (() => void) | undefined;
+  const client = await bunConnect(server.port, {
+    data: (_socket, data) => {
+      got += data.length;
+      if (got >= MESSAGE && wake !== undefined) {
+        const w = wake;
+        wake = undefined;
+        w();
+      }
+    },
+  });
+  const message = new Uint8Array(MESSAGE);
+  for (let i = 0; i < ROUND_TRIPS; i++) {
+    got = 0;
+    const arrived = new Promise<void>((resolve) => (wake = resolve));
+    client.write(message);
+    await arrived;
+  }
+  client.end();
+  server.stop(true);
+}
+
+// ---------------------------------------------------------------- the cases
+
+function candidates(throughput: boolean, size: number): Record<string, () => Promise<void>> {
+  const anyts = throughput ? () => anytsThroughput(size) : anytsLatency;
+  const nodeTls = throughput ? () => nodeThroughput(size) : nodeLatency;
+  if (runtime === "deno") {
+    return { anyts, native: throughput ? () => denoThroughput(size) : denoLatency, "node:tls": nodeTls };
+  }
+  if (runtime === "bun") {
+    return { anyts, native: throughput ? () => bunThroughput(size) : bunLatency, "node:tls": nodeTls };
+  }
+  return { anyts, native: nodeTls };
+}
+
+/** The transfer size: 512 MiB unless one transfer of the slowest candidate takes > 20 s. */
+async function chooseSize(): Promise<number> {
+  let slowest = 0;
+  const probe = 32 * 1024 * 1024;
+  for (const fn of Object.values(candidates(true, probe))) {
+    const start = performance.now();
+    await fn();
+    slowest = Math.max(slowest, performance.now() - start);
+  }
+  const projected = (slowest * FULL_SIZE) / probe;
+  if (projected <= 20_000) return FULL_SIZE;
+  return Math.max(CHUNK, Math.floor((FULL_SIZE * 20_000) / projected / CHUNK) * CHUNK);
+}
+
+const size = await chooseSize();
+const mib = size / (1024 * 1024);
+console.log(`tls: throughput size ${mib} MiB in ${CHUNK / 1024} KiB chunks${size < FULL_SIZE ? " (scaled down)" : ""}; backend ${nativeBackend}`);
+await compare(`tls: TLS throughput ${mib} MiB`, candidates(true, size), { runs: 5, warmup: 1 });
+await compare(`tls: TLS latency ${ROUND_TRIPS / 1000}k round trips`, candidates(false, size), { runs: 5, warmup: 1 });
+process.exitCode = 0;
