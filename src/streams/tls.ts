@@ -9,7 +9,7 @@
  */
 import type { Backend, RawTlsSocket, TlsEngineOptions, TlsTransport } from "../backend.ts";
 import { CancelScope, currentScope } from "../core/cancel-scope.ts";
-import { scopeStorage } from "../core/context.ts";
+import { frameStorage } from "../core/context.ts";
 import {
   BrokenResourceError,
   BusyResourceError,
@@ -191,7 +191,7 @@ export function checkTLSOptions(options: TLSOptions | undefined, where: string):
 
 /** Runs `fn` in `scope` (the stream's own scope for its background transport calls). */
 function inScope<T>(scope: CancelScope, fn: () => Promise<T>): Promise<T> {
-  return scopeStorage.run(scope, fn);
+  return frameStorage.run(scope, fn);
 }
 
 function noop(): void {}
