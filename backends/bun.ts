@@ -304,29 +304,7 @@ class BunConnection implements RawSocket {
   // ---- RawSocket ----
 
   read(maxBytes: number): Promise<Uint8Array | null> {
-    if (this.#queued > 0) {
-      const chunks = this.#chunks;
-      let chunk = chunks[this.#head]!;
-      if (chunk.length > maxBytes) {
-        chunks[this.#head] = chunk.subarray(maxBytes);
-        chunk = chunk.subarray(0, maxBytes);
-      } else {
-        chunks[this.#head] = undefined as unknown as Uint8Array;
-        if (++this.#head === chunks.length) {
-          chunks.length = 0;
-          this.#head = 0;
-        } else if (this.#head >= 1024) {
-          chunks.splice(0, this.#head);
-          this.#head = 0;
-        }
-      }
-      this.#queued -= chunk.length;
-      if (this.#paused && this.#queued <= READ_LOW_WATER) {
-        this.#paused = false;
-        if (!this.#gone) this.socket?.resume();
-      }
-      return Promise.resolve(chunk);
-    }
+    if (this.#queued > 0) return Promise.resolve(this.#take(maxBytes));
     if (this.#error !== null) return Promise.reject(this.#error);
     if (this.#eof || this.#closed) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
@@ -334,18 +312,66 @@ class BunConnection implements RawSocket {
     });
   }
 
-  write(data: Uint8Array): Promise<void> {
-    const socket = this.socket;
-    if (this.#closed || this.#gone || this.#writeClosed || socket === null) {
-      return Promise.reject(this.#writeClosed && !this.#closed ? errnoError("EPIPE", "broken pipe", "write") : this.#writeError());
+  /** `read` without a promise: calls back synchronously when a chunk is already there. */
+  readCallback(maxBytes: number, onChunk: (chunk: Uint8Array | null) => void, onError: (error: unknown) => void): void {
+    if (this.#queued > 0) onChunk(this.#take(maxBytes));
+    else if (this.#error !== null) onError(this.#error);
+    else if (this.#eof || this.#closed) onChunk(null);
+    else this.#reader = { resolve: onChunk, reject: onError, maxBytes };
+  }
+
+  /** Takes up to `maxBytes` from the queue (not empty). */
+  #take(maxBytes: number): Uint8Array {
+    const chunks = this.#chunks;
+    let chunk = chunks[this.#head]!;
+    if (chunk.length > maxBytes) {
+      chunks[this.#head] = chunk.subarray(maxBytes);
+      chunk = chunk.subarray(0, maxBytes);
+    } else {
+      chunks[this.#head] = undefined as unknown as Uint8Array;
+      if (++this.#head === chunks.length) {
+        chunks.length = 0;
+        this.#head = 0;
+      } else if (this.#head >= 1024) {
+        chunks.splice(0, this.#head);
+        this.#head = 0;
+      }
     }
+    this.#queued -= chunk.length;
+    if (this.#paused && this.#queued <= READ_LOW_WATER) {
+      this.#paused = false;
+      if (!this.#gone) this.socket?.resume();
+    }
+    return chunk;
+  }
+
+  write(data: Uint8Array): Promise<void> {
+    const refused = this.#refuseWrite();
+    if (refused !== null) return Promise.reject(refused);
     if (data.length === 0) return resolved;
-    const taken = socket.write(data, 0, data.length);
+    const taken = this.socket!.write(data, 0, data.length);
     if (taken === data.length) return resolved;
     if (taken < 0) return Promise.reject(this.#writeError());
     return new Promise((resolve, reject) => {
       this.#writer = { data, offset: taken, resolve, reject };
     });
+  }
+
+  /** `write` without a promise: calls back synchronously when Bun took every byte at once. */
+  writeCallback(data: Uint8Array, onDone: () => void, onError: (error: unknown) => void): void {
+    const refused = this.#refuseWrite();
+    if (refused !== null) return onError(refused);
+    const taken = data.length === 0 ? 0 : this.socket!.write(data, 0, data.length);
+    if (taken === data.length) onDone();
+    else if (taken < 0) onError(this.#writeError());
+    else this.#writer = { data, offset: taken, resolve: onDone, reject: onError };
+  }
+
+  /** Why a write cannot start now, or null. */
+  #refuseWrite(): unknown {
+    if (this.#closed || this.#gone || this.socket === null) return this.#writeError();
+    if (this.#writeClosed) return errnoError("EPIPE", "broken pipe", "write");
+    return null;
   }
 
   async closeWrite(): Promise<void> {

@@ -131,6 +131,35 @@ if (runtime !== "bun") {
       expect(text(rest)).toBe("defghij");
     });
 
+    it("readCallback and writeCallback call back synchronously when they can, once otherwise", async () => {
+      type Fast = RawSocket & {
+        readCallback(max: number, onChunk: (c: Uint8Array | null) => void, onError: (e: unknown) => void): void;
+        writeCallback(data: Uint8Array, onDone: () => void, onError: (e: unknown) => void): void;
+      };
+      const [client, server] = (await pair()) as unknown as [Fast, Fast];
+      const calls: string[] = [];
+      client.writeCallback(bytes("sync"), () => calls.push("written"), () => calls.push("write error"));
+      expect(calls).toEqual(["written"]); // a small write is taken at once
+      // Nothing queued yet on the server: the callback comes later, exactly once.
+      let got: Uint8Array | null | undefined;
+      server.readCallback(100, (chunk) => (got = chunk), (error) => calls.push(`read error ${error}`));
+      await eventually(() => got !== undefined, "the read called back");
+      expect(text(got!)).toBe("sync");
+      await client.write(bytes("queued"));
+      await sleep(20);
+      let sync: Uint8Array | null | undefined;
+      server.readCallback(3, (chunk) => (sync = chunk), () => {});
+      expect(text(sync!)).toBe("que"); // already there: called back before returning
+      server.readCallback(100, (chunk) => (sync = chunk), () => {});
+      expect(text(sync!)).toBe("ued");
+      client.close();
+      let end: Uint8Array | null | undefined;
+      server.readCallback(100, (chunk) => (end = chunk), () => {});
+      await eventually(() => end !== undefined, "end of stream");
+      expect(end).toBeNull();
+      expect(calls).toEqual(["written"]);
+    });
+
     it("gives end of stream (null) once the peer closes, and again on the next read", async () => {
       const [client, server] = await pair();
       await client.write(bytes("last"));
