@@ -174,6 +174,75 @@ describe.skipIf(!onDeno)(suiteName, () => {
     }
   });
 
+  it("adapts reads to the traffic: bulk chunks stay intact, small ones after them are copied out", async () => {
+    const { listener, client, server } = await tcpPair();
+    try {
+      const bulk = pattern(4 << 20, 9);
+      const kept: Uint8Array[] = [];
+      let received = 0;
+      const [,] = await Promise.all([
+        client.write(bulk),
+        (async () => {
+          while (received < bulk.byteLength) {
+            const chunk = (await server.read(65536))!;
+            expect(chunk.byteLength).toBeLessThanOrEqual(65536);
+            kept.push(chunk);
+            received += chunk.byteLength;
+          }
+        })(),
+      ]);
+      // Small messages after the bulk transfer: each its own small buffer.
+      for (let i = 0; i < 10; i++) {
+        await client.write(encoder.encode(`small ${i}`));
+        const chunk = await readExactly(server, `small ${i}`.length);
+        expect(decoder.decode(chunk)).toBe(`small ${i}`);
+      }
+      await client.write(encoder.encode("last"));
+      const last = (await server.read(65536))!;
+      expect(decoder.decode(last)).toBe("last");
+      expect(last.buffer.byteLength).toBeLessThan(1024);
+      // Nothing read later overwrote a kept bulk chunk.
+      const joined = new Uint8Array(received);
+      let at = 0;
+      for (const chunk of kept) {
+        joined.set(chunk, at);
+        at += chunk.byteLength;
+      }
+      expect(sameBytes(joined, bulk)).toBe(true);
+    } finally {
+      client.close();
+      server.close();
+      listener.close();
+    }
+  });
+
+  it("serves a bulk transfer through small maxBytes (read-ahead handed out in order)", async () => {
+    const { listener, client, server } = await tcpPair();
+    try {
+      const data = pattern(1 << 20, 11);
+      const [, got] = await Promise.all([
+        client.write(data).then(() => client.closeWrite()),
+        (async () => {
+          const out = new Uint8Array(data.byteLength + 1);
+          let at = 0;
+          for (;;) {
+            const chunk = await server.read(1000);
+            if (chunk === null) break;
+            expect(chunk.byteLength).toBeLessThanOrEqual(1000);
+            out.set(chunk, at);
+            at += chunk.byteLength;
+          }
+          return out.subarray(0, at);
+        })(),
+      ]);
+      expect(sameBytes(got, data)).toBe(true);
+    } finally {
+      client.close();
+      server.close();
+      listener.close();
+    }
+  });
+
   it("reads null at end of stream when the peer closes", async () => {
     const { listener, client, server } = await tcpPair();
     client.close();
