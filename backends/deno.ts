@@ -203,9 +203,20 @@ class DenoSocket implements RawSocket {
     return (this.#info ??= this.#tcp ? tcpInfo(this.raw, this.#unmapV4) : unixInfo(this.raw));
   }
 
-  async read(maxBytes: number): Promise<Uint8Array | null> {
+  read(maxBytes: number): Promise<Uint8Array | null> {
     const rest = this.#rest;
-    if (rest !== undefined) return this.#fromRest(rest, maxBytes);
+    if (rest !== undefined) return Promise.resolve(this.#fromRest(rest, maxBytes));
+    return this.#readConn(maxBytes);
+  }
+
+  /** `read` with callbacks: at once (synchronously) when read-ahead bytes are there. */
+  readCallback(maxBytes: number, onChunk: (chunk: Uint8Array | null) => void, onError: (error: unknown) => void): void {
+    const rest = this.#rest;
+    if (rest !== undefined) onChunk(this.#fromRest(rest, maxBytes));
+    else this.#readConn(maxBytes).then(onChunk, onError);
+  }
+
+  async #readConn(maxBytes: number): Promise<Uint8Array | null> {
     for (;;) {
       if (this.#closed) return null;
       const bulk = this.#pool !== undefined;

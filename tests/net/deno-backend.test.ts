@@ -243,6 +243,54 @@ describe.skipIf(!onDeno)(suiteName, () => {
     }
   });
 
+  it("readCallback: read-ahead bytes come back synchronously, the rest later; end and errors too", async () => {
+    const { listener, client, server } = await tcpPair();
+    try {
+      // The optional fast path of RawSocket.read (typed here, whether or not the contract has it yet).
+      type WithReadCallback = RawSocket & {
+        readCallback?(maxBytes: number, onChunk: (chunk: Uint8Array | null) => void, onError: (error: unknown) => void): void;
+      };
+      expect(typeof (server as WithReadCallback).readCallback).toBe("function");
+      const readCb = (socket: WithReadCallback, maxBytes: number) => {
+        let sync = true;
+        let syncResult = false;
+        const result = new Promise<Uint8Array | null>((resolve, reject) => {
+          socket.readCallback!(maxBytes, (chunk) => {
+            syncResult = sync;
+            resolve(chunk);
+          }, reject);
+        });
+        sync = false;
+        return { result, wasSync: () => syncResult };
+      };
+      const data = pattern(1 << 20, 21);
+      const writing = client.write(data).then(() => client.closeWrite());
+      const out = new Uint8Array(data.byteLength);
+      let at = 0;
+      let syncCount = 0;
+      for (;;) {
+        const { result, wasSync } = readCb(server, 4096);
+        const chunk = await result;
+        if (chunk === null) break;
+        if (wasSync()) syncCount++;
+        out.set(chunk, at);
+        at += chunk.byteLength;
+      }
+      await writing;
+      expect(at).toBe(data.byteLength);
+      expect(sameBytes(out, data)).toBe(true);
+      expect(syncCount).toBeGreaterThan(0);
+      // A pending readCallback settles with null when the socket is closed.
+      const pending = readCb(client, 100);
+      client.close();
+      expect(await pending.result).toBeNull();
+    } finally {
+      client.close();
+      server.close();
+      listener.close();
+    }
+  });
+
   it("reads null at end of stream when the peer closes", async () => {
     const { listener, client, server } = await tcpPair();
     client.close();
