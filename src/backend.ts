@@ -68,6 +68,20 @@ export interface RawSocket {
   read(maxBytes: number): Promise<Uint8Array | null>;
   /** Writes all of `data`; resolves when the runtime has taken every byte. */
   write(data: Uint8Array): Promise<void>;
+  /**
+   * Optional fast path of `read` (the core uses it when present, instead of `read`): the
+   * same result, passed to `onChunk` (a chunk, or `null` at end of stream) or to `onError`,
+   * exactly once. It may call back synchronously, before returning, when a chunk is
+   * already there: the core then skips its wait, and on runtimes where every promise costs
+   * (Node 20 and 22 run promise hooks for AsyncLocalStorage) that is most of the cost of
+   * a receive. Worth it where the runtime's reads are callback-based (node:net, Bun).
+   */
+  readCallback?(maxBytes: number, onChunk: (chunk: Uint8Array | null) => void, onError: (error: unknown) => void): void;
+  /**
+   * Optional fast path of `write`: calls `onDone` once the runtime has taken every byte,
+   * or `onError`, exactly once; synchronously if the runtime took everything at once.
+   */
+  writeCallback?(data: Uint8Array, onDone: () => void, onError: (error: unknown) => void): void;
   /** Half-closes: sends end-of-stream after the pending writes; reading still works. */
   closeWrite(): Promise<void>;
   /** Closes at once; a pending read settles (with `null` or an error). Idempotent. */
