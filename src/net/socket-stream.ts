@@ -168,6 +168,9 @@ export class SocketStream extends ByteStreamBase {
     const scope = currentScope();
     const source = scope._cancelledBy();
     if (source !== undefined) return Promise.reject(new Cancelled(source._cancelReason));
+    // A read that completes at once (a backend's readCallback with a chunk already there)
+    // leaves its result behind without any waiting: the fast path of a busy stream.
+    if (this._leftover === null && !this._reading && !this._eof && this._readError === undefined) this._read(maxBytes);
     const leftover = this._leftover;
     if (leftover !== null) return Promise.resolve(this._take(leftover, maxBytes));
     if (this._readError !== undefined) return Promise.reject(this._broken(this._readError));
@@ -202,14 +205,16 @@ export class SocketStream extends ByteStreamBase {
     if (broken !== undefined) return Promise.reject(this._broken(broken));
     if (this._eofSent) return Promise.reject(new ClosedResourceError("cannot send after sendEof()"));
     if (data.length === 0) return resolved;
+    if (this._writing) this._queued = data; // after the write of a cancelled send
+    else {
+      this._write(data);
+      // Taken at once (a backend's writeCallback that completed synchronously): done.
+      if (!this._writing) {
+        return this._writeError === undefined ? resolved : Promise.reject(this._broken(this._writeError));
+      }
+    }
     this._sending = true;
-    return waitCancellable<void>((resolve, reject) => {
-      this._sendResolve = resolve;
-      this._sendReject = reject;
-      if (this._writing) this._queued = data;
-      else this._write(data);
-      return this._disarmSend;
-    }, scope);
+    return waitCancellable<void>(this._armSend, scope);
   }
 
   /**
@@ -312,8 +317,14 @@ export class SocketStream extends ByteStreamBase {
   _armReceive = (resolve: Resolve<Uint8Array>, reject: Reject): () => void => {
     this._receiveResolve = resolve;
     this._receiveReject = reject;
-    if (!this._reading) this._read(this._receiveMax);
     return this._disarmReceive;
+  };
+
+  /** @ignore */
+  _armSend = (resolve: Resolve<void>, reject: Reject): () => void => {
+    this._sendResolve = resolve;
+    this._sendReject = reject;
+    return this._disarmSend;
   };
 
   /** @ignore A cancelled receive: the raw read stays in flight; its bytes become leftover. */
@@ -324,9 +335,18 @@ export class SocketStream extends ByteStreamBase {
   /** @ignore */
   _read(maxBytes: number): void {
     this._reading = true;
+    const raw = this._raw;
+    if (raw.readCallback !== undefined) {
+      try {
+        raw.readCallback(maxBytes, this._onChunk, this._onReadError);
+      } catch (error) {
+        this._onReadError(error);
+      }
+      return;
+    }
     let reading: Promise<Uint8Array | null>;
     try {
-      reading = this._raw.read(maxBytes);
+      reading = raw.read(maxBytes);
     } catch (error) {
       reading = Promise.reject(error);
     }
@@ -348,7 +368,7 @@ export class SocketStream extends ByteStreamBase {
     }
     const resolve = this._receiveResolve;
     if (chunk.length === 0) {
-      if (resolve !== undefined) this._read(this._receiveMax);
+      this._read(resolve !== undefined ? this._receiveMax : 65536);
       return;
     }
     if (resolve === undefined) {
@@ -379,9 +399,18 @@ export class SocketStream extends ByteStreamBase {
   /** @ignore */
   _write(data: Uint8Array): void {
     this._writing = true;
+    const raw = this._raw;
+    if (raw.writeCallback !== undefined) {
+      try {
+        raw.writeCallback(data, this._onWritten, this._onWriteError);
+      } catch (error) {
+        this._onWriteError(error);
+      }
+      return;
+    }
     let writing: Promise<void>;
     try {
-      writing = this._raw.write(data);
+      writing = raw.write(data);
     } catch (error) {
       writing = Promise.reject(error);
     }
@@ -415,7 +444,7 @@ export class SocketStream extends ByteStreamBase {
     this._writing = false;
     this._queued = null;
     if (this._closed) return;
-    this._writeError = error;
+    this._writeError ??= error;
     const reject = this._sendReject;
     if (reject !== undefined) {
       this._clearSender();
