@@ -182,31 +182,57 @@ export class NodeTlsSocket implements RawTlsSocket {
 
   // ------------------------------------------------------------------ handshake
 
-  /** @ignore Resolves to this once the handshake is done (and the peer verified). */
+  /**
+   * @ignore Resolves to this once the handshake is done, the peer verified, and this
+   * side's last handshake messages (a client's Finished) handed to the transport, as
+   * AnyIO's handshake flushes them. On failure, the engine's pending output (the alert
+   * telling the peer why) is flushed first, unless the signal aborts; then it tears down
+   * and rejects. It never waits for a transport read: the caller settles those.
+   */
   _start(): Promise<RawTlsSocket> {
     const socket = this._socket;
     const signal = this._options.signal;
+    const secureEvent = this._options.serverSide ? "secure" : "secureConnect";
     return new Promise<RawTlsSocket>((resolve, reject) => {
-      const onAbort = () => finish(signal.reason ?? new Error("the TLS handshake was aborted"));
-      const onSecure = () => finish(this._checkClientCertificate());
-      const finish = (error: unknown) => {
-        socket.off(this._options.serverSide ? "secure" : "secureConnect", onSecure);
+      let settled = false;
+      let secure = false;
+      const flushedOrAborted = () => this._writesFlushed() || signal.aborted || this._closed;
+      const cleanUp = () => {
+        settled = true;
+        socket.off(secureEvent, onSecure);
         signal.removeEventListener("abort", onAbort);
-        this._waiters = this._waiters.filter((waiter) => waiter !== onChange);
-        if (error === undefined) {
-          resolve(this);
+      };
+      const fail = (error: unknown) => {
+        if (settled) return;
+        cleanUp();
+        this._fail(error);
+        this._until(() => (flushedOrAborted() ? true : undefined)).then(() => {
+          this.close().catch(() => {});
+          reject(error);
+        });
+      };
+      const onAbort = () => {
+        fail(signal.reason ?? new Error("the TLS handshake was aborted"));
+        this._wake();
+      };
+      const onSecure = () => {
+        const rejection = this._checkClientCertificate();
+        if (rejection !== undefined) {
+          fail(rejection);
           return;
         }
-        // Torn down at once; the caller settles the transport calls still in flight (it
-        // cancels them), so waiting for them here could deadlock.
-        this._fail(error);
-        this.close().catch(() => {});
-        reject(error);
+        secure = true;
+        // The engine hands its last messages to the Duplex right after this event.
+        queueMicrotask(() => this._wake());
       };
-      const onChange = () => {
-        if (this._error !== undefined) finish(this._error);
-        else if (this._ended || this._transportEof) {
-          finish(new Error("the peer closed the connection during the TLS handshake"));
+      const onChange = (): void => {
+        if (settled) return;
+        if (this._error !== undefined) fail(this._error);
+        else if (secure && this._writesFlushed()) {
+          cleanUp();
+          resolve(this);
+        } else if (!secure && (this._ended || this._transportEof)) {
+          fail(new Error("the peer closed the connection during the TLS handshake"));
         } else this._waiters.push(onChange);
       };
       if (signal.aborted) {
@@ -214,7 +240,7 @@ export class NodeTlsSocket implements RawTlsSocket {
         return;
       }
       signal.addEventListener("abort", onAbort, { once: true });
-      socket.once(this._options.serverSide ? "secure" : "secureConnect", onSecure);
+      socket.once(secureEvent, onSecure);
       this._waiters.push(onChange);
     });
   }
