@@ -545,7 +545,11 @@ class NodeRawUdpSocket implements RawUdpSocket {
     const datagram = this.#queue.shift();
     if (datagram !== undefined) return Promise.resolve(datagram);
     if (this.#closed) return Promise.reject(new Error("the socket is closed"));
-    if (this.#error !== undefined) return Promise.reject(this.#error);
+    const error = this.#error;
+    if (error !== undefined) {
+      this.#error = undefined; // reported once (an ICMP error does not end the socket)
+      return Promise.reject(error);
+    }
     return new Promise((resolve, reject) => {
       this.#receiveResolve = resolve;
       this.#receiveReject = reject;
