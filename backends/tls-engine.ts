@@ -52,8 +52,16 @@ interface VerifyHandle {
  *
  * @example
  * ```ts
- * import { startTls } from "./tls-engine.ts";
- * // const raw = await startTls(transport, { serverSide: false, hostname: "example.com", ... });
+ * import { loadBackend, type TlsTransport } from "@anyts/anyts";
+ * declare const transport: TlsTransport; // the core's pump over a byte stream
+ * const backend = await loadBackend("node"); // its startTls is this function
+ * const raw = await backend.startTls(transport, {
+ *   serverSide: false,
+ *   hostname: "example.com",
+ *   verify: true,
+ *   requestClientCertificate: false,
+ *   signal: new AbortController().signal,
+ * });
  * ```
  */
 export function startTls(transport: TlsTransport, options: TlsEngineOptions): Promise<RawTlsSocket> {
