@@ -15,6 +15,7 @@ import {
   taskGroup,
   TimeoutError,
   TLSAttribute,
+  TLSListener,
   type TLSOptions,
   TLSStream,
 } from "../../mod.ts";
@@ -348,6 +349,29 @@ describe.each(backendsUnderTest())("TLSStream over memory streams on the %s back
     }, { backend });
   });
 
+  it("a cancelled send still delivers its data, before the next send's", async () => {
+    await run(async () => {
+      const [client, server] = await tlsPair(clientOptions(), serverOptions(), memoryPair(0));
+      const big = new Uint8Array(200_000).fill(7);
+      // Nobody reads on the server: the send blocks on the rendezvous transport.
+      await moveOnAfter(10, () => client.send(big));
+      await taskGroup(async (tg) => {
+        tg.startSoon(async () => {
+          await client.send(bytes("after"));
+          await client.sendEof();
+        });
+        const chunks: Uint8Array[] = [];
+        for await (const chunk of server) chunks.push(chunk.slice());
+        const all = concatBytes(chunks);
+        expect(all.length).toBe(big.length + 5);
+        expect(all.subarray(0, big.length).every((byte) => byte === 7)).toBe(true);
+        expect(text(all.subarray(big.length))).toBe("after");
+      });
+      await client.aclose();
+      await server.aclose();
+    }, { backend });
+  });
+
   it("aclose in a cancelled scope still closes the transport, without raising", async () => {
     await run(async () => {
       const [client, server] = await tlsPair();
@@ -526,6 +550,19 @@ describe("TLS options", () => {
       expect(error).toBeInstanceOf(RangeError);
       expect((error as Error).message).toMatch(/handshakeTimeout/);
     }
+  });
+
+  it("TLSListener checks its options at once", () => {
+    const listener = { serve: async () => {}, aclose: async () => {}, extraAttributes: new Map() } as never;
+    const cert = "-----BEGIN CERTIFICATE-----", key = "-----BEGIN PRIVATE KEY-----";
+    expect(() => new TLSListener(listener, {} as never)).toThrow(/TLSListener: serverSide: true needs cert and key/);
+    expect(() => new TLSListener(listener, { cert, key, serverSide: false })).toThrow(/serverSide: false conflicts/);
+    expect(() => new TLSListener(listener, { cert, key, onHandshakeError: 1 as never })).toThrow(/onHandshakeError must be a function/);
+    expect(() => new TLSListener(listener, { cert, key, handshakeTimeout: -5 })).toThrow(RangeError);
+    expect(() => new TLSListener({} as never, { cert, key })).toThrow(/listener must be a Listener/);
+    const ok = new TLSListener(listener, { cert, key });
+    expect(ok.handshakeTimeout).toBe(30_000);
+    expect(ok.extra(TLSAttribute.standardCompatible)).toBe(true);
   });
 
   it("rejects a transport that is not a stream", async () => {
