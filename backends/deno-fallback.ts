@@ -150,7 +150,7 @@ export async function openUdpSocket(options: {
   try {
     await new Promise<void>((resolve, reject) => {
       socket.once("error", reject);
-      socket.bind({ port: options.localPort, address: options.localHost, exclusive: true }, () => {
+      socket.bind({ port: options.localPort, address: options.localHost }, () => {
         socket.off("error", reject);
         resolve();
       });
