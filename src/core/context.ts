@@ -29,6 +29,3 @@ export interface Frame {
 
 /** The storage behind `currentFrame()`. Internal. */
 export const frameStorage: AsyncLocalStorage<Frame> = new AsyncLocalStorage<Frame>();
-
-/** @ignore Transitional alias of {@linkcode frameStorage} while the TLS work lands. */
-export const scopeStorage: AsyncLocalStorage<Frame> = frameStorage;
