@@ -21,6 +21,10 @@ type NetBackend = Pick<
   "getaddrinfo" | "connectTcp" | "listenTcp" | "connectUnix" | "listenUnix" | "createUdpSocket"
 >;
 
+/** Whether this is Node itself (not Deno's or Bun's node: compatibility layer). */
+const writtenAtOnce = (globalThis as { Deno?: unknown }).Deno === undefined &&
+  (globalThis as { Bun?: unknown }).Bun === undefined;
+
 /** A Node `Buffer` as a plain `Uint8Array` over the same memory (no copy). */
 function plain(buffer: Uint8Array): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
@@ -83,6 +87,7 @@ class NodeRawSocket implements RawSocket {
   #readReject: ((error: unknown) => void) | undefined = undefined;
   #readMax = 0;
   #writeResolve: (() => void) | undefined = undefined;
+  #skipCallbacks = 0;
   #writeReject: ((error: unknown) => void) | undefined = undefined;
   #ended = false;
   #error: unknown = undefined;
@@ -130,9 +135,23 @@ class NodeRawSocket implements RawSocket {
     this.#writeResolve = onDone;
     this.#writeReject = onError;
     socket.write(data, this.#afterWrite);
+    // On Node, a write that libuv completed at once has left Node's buffer before write()
+    // returns (the bytes are in the kernel, the buffer is free): done now, without waiting
+    // a tick for the callback, which is then skipped. Only on Node itself: compatibility
+    // layers may report an empty buffer while still holding the data.
+    if (writtenAtOnce && socket.writableLength === 0 && this.#writeResolve === onDone) {
+      this.#writeResolve = this.#writeReject = undefined;
+      this.#skipCallbacks++;
+      onDone();
+    }
   }
 
   #afterWrite = (error?: Error | null): void => {
+    if (this.#skipCallbacks > 0) {
+      this.#skipCallbacks--;
+      if (error && this.#error === undefined) this.#error = error;
+      return;
+    }
     const resolve = this.#writeResolve;
     const reject = this.#writeReject;
     this.#writeResolve = this.#writeReject = undefined;

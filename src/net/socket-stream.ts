@@ -5,11 +5,12 @@
  * @module
  */
 import type { RawSocket } from "../backend.ts";
-import { currentScope } from "../core/cancel-scope.ts";
+import { type CancelScope, currentScope } from "../core/cancel-scope.ts";
 import {
   BrokenResourceError,
   BusyResourceError,
   Cancelled,
+  cancelledWithoutStack,
   ClosedResourceError,
   EndOfStream,
 } from "../core/errors.ts";
@@ -112,6 +113,10 @@ export class SocketStream extends ByteStreamBase {
   _receiveReject: Reject | undefined = undefined;
   /** @ignore */
   _receiveMax = 0;
+  /** @ignore The scope of the waiting receive (its cancellation wakes it). */
+  _receiveScope: CancelScope | undefined = undefined;
+  /** @ignore The scope of the waiting send. */
+  _sendScope: CancelScope | undefined = undefined;
   /** @ignore */
   _receiving = false;
   /** @ignore */
@@ -177,7 +182,10 @@ export class SocketStream extends ByteStreamBase {
     if (this._eof) return Promise.reject(new EndOfStream());
     this._receiving = true;
     this._receiveMax = maxBytes;
-    return waitCancellable<Uint8Array>(this._armReceive, scope);
+    // waitCancellable, specialised: the waker and the executor are made once per stream.
+    (scope._waiters ??= new Set()).add(this._onReceiveCancelled);
+    this._receiveScope = scope;
+    return new Promise<Uint8Array>(this._receiveExecutor);
   }
 
   /**
@@ -214,7 +222,9 @@ export class SocketStream extends ByteStreamBase {
       }
     }
     this._sending = true;
-    return waitCancellable<void>(this._armSend, scope);
+    (scope._waiters ??= new Set()).add(this._onSendCancelled);
+    this._sendScope = scope;
+    return new Promise<void>(this._sendExecutor);
   }
 
   /**
@@ -304,6 +314,11 @@ export class SocketStream extends ByteStreamBase {
     this._receiveResolve = undefined;
     this._receiveReject = undefined;
     this._receiving = false;
+    const scope = this._receiveScope;
+    if (scope !== undefined) {
+      this._receiveScope = undefined;
+      scope._waiters!.delete(this._onReceiveCancelled);
+    }
   }
 
   /** @ignore */
@@ -311,25 +326,40 @@ export class SocketStream extends ByteStreamBase {
     this._sendResolve = undefined;
     this._sendReject = undefined;
     this._sending = false;
+    const scope = this._sendScope;
+    if (scope !== undefined) {
+      this._sendScope = undefined;
+      scope._waiters!.delete(this._onSendCancelled);
+    }
   }
 
   /** @ignore */
-  _armReceive = (resolve: Resolve<Uint8Array>, reject: Reject): () => void => {
+  _receiveExecutor = (resolve: Resolve<Uint8Array>, reject: Reject): void => {
     this._receiveResolve = resolve;
     this._receiveReject = reject;
-    return this._disarmReceive;
   };
 
   /** @ignore */
-  _armSend = (resolve: Resolve<void>, reject: Reject): () => void => {
+  _sendExecutor = (resolve: Resolve<void>, reject: Reject): void => {
     this._sendResolve = resolve;
     this._sendReject = reject;
-    return this._disarmSend;
   };
 
   /** @ignore A cancelled receive: the raw read stays in flight; its bytes become leftover. */
-  _disarmReceive = (): void => {
+  _onReceiveCancelled = (source: CancelScope): void => {
+    const reject = this._receiveReject;
+    if (reject === undefined) return;
     this._clearReceiver();
+    reject(cancelledWithoutStack(source._cancelReason));
+  };
+
+  /** @ignore A cancelled send: data not yet handed to the runtime is not sent. */
+  _onSendCancelled = (source: CancelScope): void => {
+    const reject = this._sendReject;
+    if (reject === undefined) return;
+    this._queued = null;
+    this._clearSender();
+    reject(cancelledWithoutStack(source._cancelReason));
   };
 
   /** @ignore */
@@ -416,12 +446,6 @@ export class SocketStream extends ByteStreamBase {
     }
     writing.then(this._onWritten, this._onWriteError);
   }
-
-  /** @ignore A cancelled send: data not yet handed to the runtime is not sent. */
-  _disarmSend = (): void => {
-    this._queued = null;
-    this._clearSender();
-  };
 
   /** @ignore */
   _onWritten = (): void => {
