@@ -9,9 +9,9 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Backend, detectRuntime, loadBackend, type RawListener, type RawSocket } from "../../src/backend.ts";
+import { type Backend, loadBackend, type RawListener, type RawSocket } from "../../src/backend.ts";
+import { runsOnlyOn } from "../helpers.ts";
 
-const runtime = detectRuntime();
 
 /** Waits (real time: this is I/O) until `condition()` holds; fails after `ms`. */
 async function eventually(condition: () => boolean, what: string, ms = 3000): Promise<void> {
@@ -58,14 +58,9 @@ function pattern(n: number, seed: number): Uint8Array {
 const text = (data: Uint8Array | null) => (data === null ? null : new TextDecoder().decode(data));
 const bytes = (s: string) => new TextEncoder().encode(s);
 
-if (runtime !== "bun") {
-  describe(`bun backend raw contract (bun only: this runtime is ${runtime})`, () => {
-    it("does nothing here: Bun.connect, Bun.listen and Bun.udpSocket exist only on Bun", () => {
-      expect(runtime).not.toBe("bun");
-    });
-  });
-} else {
-  describe("bun backend raw contract (bun only)", () => {
+const onBun = runsOnlyOn("bun", "tests/net/bun-backend.test.ts", "it tests the Bun adapter, which needs Bun.*");
+{
+  describe.skipIf(!onBun)("bun backend raw contract", () => {
     let backend: Backend;
     const cleanups: Array<() => void | Promise<void>> = [];
     const never = new AbortController().signal;

@@ -1,6 +1,6 @@
 // The Deno adapter's raw network contract (RawSocket, RawListener, RawUdpSocket and the
 // Backend network methods of src/backend.ts), over loopback only. It runs on Deno; on other
-// runtimes the suite is skipped and its name says why.
+// runtimes the suite is skipped and the log says why.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
@@ -8,12 +8,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { lookup } from "node:dns/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Backend, detectRuntime, loadBackend, type RawListener, type RawSocket } from "../../mod.ts";
+import { type Backend, loadBackend, type RawListener, type RawSocket } from "../../mod.ts";
+import { runsOnlyOn } from "../helpers.ts";
 
-const onDeno = detectRuntime() === "deno";
-const suiteName = onDeno
-  ? "deno backend: raw network contract"
-  : `deno backend: raw network contract (skipped: needs Deno, this is ${detectRuntime()})`;
+const onDeno = runsOnlyOn("deno", "tests/net/deno-backend.test.ts", "it tests the Deno adapter, which needs Deno.*");
+const suiteName = "deno backend: raw network contract";
 
 const never = new AbortController().signal;
 const encoder = new TextEncoder();
