@@ -14,12 +14,14 @@ import * as dgram from "node:dgram";
 import * as dns from "node:dns";
 import { lstat, unlink } from "node:fs/promises";
 import * as net from "node:net";
-import type { Backend, RawListener, RawSocket, RawUdpSocket, SocketInfo } from "../src/backend.ts";
+import type { Backend, RawListener, RawSocket, RawTlsSocket, RawUdpSocket, SocketInfo, TlsEngineOptions } from "../src/backend.ts";
 
 type NetBackend = Pick<
   Backend,
   "getaddrinfo" | "connectTcp" | "listenTcp" | "connectUnix" | "listenUnix" | "createUdpSocket"
 >;
+
+const isDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
 
 /** Whether this is Node itself (not Deno's or Bun's node: compatibility layer). */
 const writtenAtOnce = (globalThis as { Deno?: unknown }).Deno === undefined &&
@@ -98,11 +100,32 @@ class NodeRawSocket implements RawSocket {
     this.#error = earlierError;
     // Pausing and resuming cost system calls: a few chunks of slack avoid doing it per chunk.
     this.#limit = 4 * Math.max(socket.readableHighWaterMark || 0, 65536);
+    // Nothing is read before the first read asks (an accepted socket starts paused:
+    // pauseOnConnect; a connected one is paused here, before 'data' would start the
+    // flow), so that a fresh socket can still be handed whole to node:tls (upgradeTls).
+    socket.pause();
+    this.#paused = true;
     socket.on("error", this.#onError);
     socket.on("end", this.#onEnd);
     socket.on("close", this.#onClose);
     socket.on("data", this.#onData);
-    socket.resume(); // starts the flow (an accepted socket starts paused: pauseOnConnect)
+  }
+
+  /**
+   * Hands the `net.Socket` over for node:tls, paused and without our 'data' and 'end'
+   * listeners (the 'error' and 'close' ones stay: they only record), or returns undefined,
+   * changing nothing, when anything has been read from it or it is broken or closing.
+   */
+  detach(): net.Socket | undefined {
+    const socket = this.raw;
+    if (
+      this.#readResolve !== undefined || this.#queued !== 0 || !this.#paused || this.#ended ||
+      this.#error !== undefined || socket.destroyed || socket.readableLength !== 0 || socket.writableEnded
+    ) return undefined;
+    socket.off("data", this.#onData);
+    socket.off("end", this.#onEnd);
+    this.#ended = true; // this object reads no more
+    return socket;
   }
 
   read(maxBytes: number): Promise<Uint8Array | null> {
@@ -648,6 +671,20 @@ function connectUdp(socket: dgram.Socket, host: string, port: number): Promise<v
       reject(error);
     }
   });
+}
+
+/**
+ * `Backend.upgradeTls` of the node adapter: node:tls straight on the `net.Socket` of a
+ * fresh {@linkcode NodeRawSocket} (Node's native TLSWrap on the socket's handle, no
+ * JavaScript pumping; on Bun, its node:tls on its net.Socket).
+ */
+export function upgradeTls(socket: RawSocket, options: TlsEngineOptions): Promise<RawTlsSocket> | undefined {
+  // Not on Deno: its node:tls on a net.Socket lost the end of stream (the peer's 'end'
+  // never came) after a bulk transfer in the TLS benchmark; the engine is used there.
+  if (isDeno || !(socket instanceof NodeRawSocket)) return undefined;
+  const netSocket = socket.detach();
+  if (netSocket === undefined) return undefined;
+  return import("./tls-engine.ts").then((engine) => engine.startNativeTls(netSocket, options));
 }
 
 /** The network methods of the Node backend. */

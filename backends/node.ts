@@ -6,7 +6,7 @@
  */
 import { clearTimeout, setTimeout } from "node:timers";
 import type { Backend } from "../src/backend.ts";
-import { nodeNet } from "./node-net.ts";
+import { nodeNet, upgradeTls } from "./node-net.ts";
 
 /**
  * The Node backend.
@@ -26,4 +26,6 @@ export const nodeBackend: Backend = {
   // Network I/O on node:net, node:dgram and node:dns (backends/node-net.ts).
   ...nodeNet,
   startTls: (transport, options) => import("./tls-engine.ts").then((engine) => engine.startTls(transport, options)),
+  // node:tls on the runtime's own net.Socket, for connectTcp/TLSListener (backends/node-net.ts).
+  upgradeTls,
 };

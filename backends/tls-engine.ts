@@ -68,10 +68,39 @@ export function startTls(transport: TlsTransport, options: TlsEngineOptions): Pr
   return new NodeTlsSocket(transport, options)._start();
 }
 
+/**
+ * The native fast path (`Backend.upgradeTls` of the node adapter): node:tls directly on a
+ * connected `net.Socket` (Node's native TLSWrap on the socket's handle: no JavaScript
+ * pumping). The socket must be paused, with nothing read from it, and have no 'data' or
+ * 'end' listener; the session owns it from now on. `unwrap()` is unsupported, and since
+ * node:tls does not tell a close_notify from a ragged EOF, `closeNotifyReceived` is true
+ * at any end of stream (the core uses this path only with `standardCompatible: false`).
+ *
+ * @example
+ * ```ts
+ * import * as net from "node:net";
+ * declare function startNativeTls(socket: net.Socket, options: object): Promise<unknown>; // this function
+ * const socket = net.connect(443, "example.com");
+ * socket.pause();
+ * const session = await startNativeTls(socket, {
+ *   serverSide: false,
+ *   hostname: "example.com",
+ *   verify: true,
+ *   requestClientCertificate: false,
+ *   signal: new AbortController().signal,
+ * });
+ * ```
+ */
+export function startNativeTls(socket: Duplex, options: TlsEngineOptions): Promise<RawTlsSocket> {
+  return new NodeTlsSocket(undefined, options, socket)._start();
+}
+
 /** @ignore A TLS session on node:tls; see the module documentation. */
 export class NodeTlsSocket implements RawTlsSocket {
-  /** @ignore */
-  _transport: TlsTransport;
+  /** @ignore The anyts transport (undefined on the native path). */
+  _transport: TlsTransport | undefined;
+  /** @ignore node:tls runs directly on the runtime's socket (`_duplex`): no pump. */
+  _native: boolean;
   /** @ignore */
   _options: TlsEngineOptions;
   /** @ignore */
@@ -121,11 +150,12 @@ export class NodeTlsSocket implements RawTlsSocket {
   /** @ignore Called on every state change (data, end, error, pump progress, write done). */
   _waiters: Waiter[] = [];
 
-  constructor(transport: TlsTransport, options: TlsEngineOptions) {
+  constructor(transport: TlsTransport | undefined, options: TlsEngineOptions, native?: Duplex) {
     this._transport = transport;
     this._options = options;
+    this._native = native !== undefined;
     const self = this;
-    this._duplex = new Duplex({
+    this._duplex = native ?? new Duplex({
       readableHighWaterMark: 0,
       allowHalfOpen: true,
       read() {
@@ -150,6 +180,7 @@ export class NodeTlsSocket implements RawTlsSocket {
       },
     });
     this._duplex.on("error", (error) => this._fail(error));
+    if (native !== undefined) native.on("close", () => this._wake());
     const common = {
       ALPNProtocols: options.alpnProtocols === undefined ? undefined : [...options.alpnProtocols],
       allowHalfOpen: true,
@@ -239,7 +270,7 @@ export class NodeTlsSocket implements RawTlsSocket {
         else if (secure && this._writesFlushed()) {
           cleanUp();
           resolve(this);
-        } else if (!secure && (this._ended || this._transportEof)) {
+        } else if (!secure && (this._ended || this._transportEof || (this._native && this._duplex.destroyed))) {
           fail(new Error("the peer closed the connection during the TLS handshake"));
         } else this._waiters.push(onChange);
       };
@@ -293,7 +324,7 @@ export class NodeTlsSocket implements RawTlsSocket {
       this._duplex.push(this._nextPiece());
       return;
     }
-    const reading = this._transport.read(READ_SIZE).then(
+    const reading = this._transport!.read(READ_SIZE).then(
       (chunk) => {
         this._readPromise = undefined;
         if (this._closed) return;
@@ -372,7 +403,7 @@ export class NodeTlsSocket implements RawTlsSocket {
       callback();
       return;
     }
-    const writing = this._transport.write(chunk).then(
+    const writing = this._transport!.write(chunk).then(
       () => {
         this._writePromise = undefined;
         callback();
@@ -447,6 +478,7 @@ export class NodeTlsSocket implements RawTlsSocket {
 
   /** @ignore Nothing of ours waits in the Duplex or on the transport. */
   _writesFlushed(): boolean {
+    if (this._native) return true; // node:tls writes to the socket's handle itself
     return this._writePromise === undefined && this._duplex.writableLength === 0;
   }
 
@@ -471,6 +503,9 @@ export class NodeTlsSocket implements RawTlsSocket {
 
   /** Sends close_notify, waits for the peer's, and resolves to the bytes read after it. */
   async unwrap(): Promise<Uint8Array> {
+    if (this._native) {
+      throw tlsError("ERR_TLS_NATIVE_UNWRAP", "unwrap() is not supported on the runtime's native TLS socket");
+    }
     this._discarding = true;
     this._queue = [];
     this._queued = 0;

@@ -349,6 +349,19 @@ export interface Backend {
    * handshake fails, and when `options.signal` aborts.
    */
   startTls(transport: TlsTransport, options: TlsEngineOptions): Promise<RawTlsSocket>;
+  /**
+   * Optional fast path of {@linkcode Backend.startTls}: hands `socket`, a fresh socket of
+   * this backend, to the runtime's own TLS (no JavaScript between the two), which then
+   * owns it. The core calls it only for `connectTcp(..., { tls })` and `TLSListener` with
+   * `standardCompatible: false` (no runtime's native TLS tells a close_notify from a
+   * ragged EOF), and only while nothing has been read from `socket`.
+   *
+   * Returns `undefined`, without touching `socket`, when it cannot take this socket (not
+   * one of its own, or bytes already received): the core then uses `startTls`. Otherwise
+   * the same as `startTls`, except that the session's `unwrap()` is unsupported (rejects)
+   * and `closeNotifyReceived` is `true` at any end of stream; closing it closes `socket`.
+   */
+  upgradeTls?(socket: RawSocket, options: TlsEngineOptions): Promise<RawTlsSocket> | undefined;
 }
 
 /**

@@ -37,6 +37,7 @@ import {
   SocketAttribute,
   type SocketListener,
   taskGroup,
+  TLSListener,
   TLSStream,
 } from "../../mod.ts";
 import { compare } from "./harness.ts";
@@ -72,13 +73,42 @@ const { ca, cert, key } = makeCertificates();
 
 // ---------------------------------------------------------------- anyts
 
+/**
+ * How an anyts candidate runs: the default (TLSStream.wrap on the server, connectTcp with
+ * `tls` on the client: the TLS engine), or with `standardCompatible: false` on both sides
+ * through TLSListener and connectTcp, which take the runtime's native TLS where the
+ * backend has it (the node backend), on the runtime's native backend or another.
+ */
+interface AnytsMode {
+  fast: boolean;
+  backend: typeof nativeBackend;
+}
+
+const DEFAULT_MODE: AnytsMode = { fast: false, backend: nativeBackend };
+
 /** An anyts TLS server on 127.0.0.1 (one connection) around `client(port)`. */
-async function anytsSession(serve: (stream: TLSStream) => Promise<void>, client: (port: number) => Promise<void>): Promise<void> {
+async function anytsSession(mode: AnytsMode, serve: (stream: TLSStream) => Promise<void>, client: (port: number) => Promise<void>): Promise<void> {
   await run(async () => {
     const listener = await createTcpListener({ localHost: HOST });
     const port = listener.extra(SocketAttribute.localPort);
     await taskGroup(async (tg) => {
       tg.startSoon(async () => {
+        if (mode.fast) {
+          // One connection: the handler cancels the serving once it is done.
+          const tlsListener = new TLSListener(listener, { cert, key, standardCompatible: false });
+          await taskGroup(async (inner) => {
+            inner.startSoon(() =>
+              tlsListener.serve(async (stream) => {
+                try {
+                  await serve(stream);
+                } finally {
+                  inner.cancelScope.cancel();
+                }
+              })
+            );
+          });
+          return;
+        }
         const plain = await (listener.listeners[0] as SocketListener).accept();
         const stream = await TLSStream.wrap(plain, { serverSide: true, cert, key });
         try {
@@ -90,7 +120,7 @@ async function anytsSession(serve: (stream: TLSStream) => Promise<void>, client:
       await client(port);
     });
     await listener.aclose();
-  }, { backend: nativeBackend });
+  }, { backend: mode.backend });
 }
 
 async function untilEnd(receive: () => Promise<unknown>): Promise<void> {
@@ -101,12 +131,13 @@ async function untilEnd(receive: () => Promise<unknown>): Promise<void> {
   }
 }
 
-async function anytsThroughput(size: number): Promise<void> {
+async function anytsThroughput(size: number, mode: AnytsMode = DEFAULT_MODE): Promise<void> {
   let received = 0;
   await anytsSession(
+    mode,
     (server) => untilEnd(async () => (received += (await server.receive(CHUNK)).length)),
     async (port) => {
-      const client = await connectTcp(HOST, port, { tls: { ca, hostname: "localhost" } });
+      const client = await connectTcp(HOST, port, { tls: { ca, hostname: "localhost", standardCompatible: !mode.fast } });
       const chunk = new Uint8Array(CHUNK);
       for (let sent = 0; sent < size; sent += CHUNK) await client.send(chunk);
       await client.sendEof();
@@ -117,13 +148,14 @@ async function anytsThroughput(size: number): Promise<void> {
   if (received !== size) throw new Error(`anyts: received ${received} of ${size} bytes`);
 }
 
-async function anytsLatency(): Promise<void> {
+async function anytsLatency(mode: AnytsMode = DEFAULT_MODE): Promise<void> {
   await anytsSession(
+    mode,
     async (server) => {
       for await (const chunk of server) await server.send(chunk);
     },
     async (port) => {
-      const client = await connectTcp(HOST, port, { tls: { ca, hostname: "localhost" } });
+      const client = await connectTcp(HOST, port, { tls: { ca, hostname: "localhost", standardCompatible: !mode.fast } });
       const message = new Uint8Array(MESSAGE);
       for (let i = 0; i < ROUND_TRIPS; i++) {
         await client.send(message);
@@ -420,15 +452,33 @@ async function bunLatency(): Promise<void> {
 // ---------------------------------------------------------------- the cases
 
 function candidates(throughput: boolean, size: number): Record<string, () => Promise<void>> {
-  const anyts = throughput ? () => anytsThroughput(size) : anytsLatency;
+  const anyts = throughput ? () => anytsThroughput(size) : () => anytsLatency();
   const nodeTls = throughput ? () => nodeThroughput(size) : nodeLatency;
+  // standardCompatible: false (connectTcp and TLSListener): the native TLS fast path of
+  // the node backend; on Deno and Bun also measured on their native backends.
+  const fast = (backend: typeof nativeBackend) => {
+    const mode = { fast: true, backend };
+    return throughput ? () => anytsThroughput(size, mode) : () => anytsLatency(mode);
+  };
   if (runtime === "deno") {
-    return { anyts, native: throughput ? () => denoThroughput(size) : denoLatency, "node:tls": nodeTls };
+    return {
+      anyts,
+      native: throughput ? () => denoThroughput(size) : denoLatency,
+      "node:tls": nodeTls,
+      "anyts sc:false": fast("deno"),
+      "anyts sc:false node": fast("node"),
+    };
   }
   if (runtime === "bun") {
-    return { anyts, native: throughput ? () => bunThroughput(size) : bunLatency, "node:tls": nodeTls };
+    return {
+      anyts,
+      native: throughput ? () => bunThroughput(size) : bunLatency,
+      "node:tls": nodeTls,
+      "anyts sc:false": fast("bun"),
+      "anyts sc:false node": fast("node"),
+    };
   }
-  return { anyts, native: nodeTls };
+  return { anyts, native: nodeTls, "anyts sc:false": fast("node") };
 }
 
 /** The transfer size: 512 MiB unless one transfer of the slowest candidate takes > 20 s. */

@@ -144,6 +144,18 @@ export class SocketStream extends ByteStreamBase {
     this._raw = raw;
   }
 
+  /**
+   * @ignore The backend's socket, for `Backend.upgradeTls`, while nothing has been read,
+   * buffered or sent through this stream and nothing is pending; otherwise undefined.
+   */
+  _freshRaw(): RawSocket | undefined {
+    if (
+      this._closed || this._reading || this._leftover !== null || this._eof || this._readError !== undefined ||
+      this._receiving || this._sending || this._writing || this._eofSent || this._writeError !== undefined
+    ) return undefined;
+    return this._raw;
+  }
+
   /** The socket's attributes; see {@linkcode SocketAttribute}. */
   override get extraAttributes(): TypedAttributeMap {
     return (this._attributes ??= socketAttributes(this._raw.info, this._raw.raw));

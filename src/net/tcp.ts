@@ -147,7 +147,7 @@ export async function connectTcp(
 
   try {
     const { TLSStream } = await import("../streams/tls.ts");
-    return await TLSStream.wrap(stream, { hostname: host, ...(tls === true ? {} : tls) });
+    return await TLSStream._wrap(stream, { hostname: host, ...(tls === true ? {} : tls) }, "connectTcp", true);
   } catch (error) {
     await stream.aclose();
     throw error;

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type { Backend, RawTlsSocket, TlsEngineOptions, TlsTransport } from "../backend.ts";
+import type { Backend, RawSocket, RawTlsSocket, TlsEngineOptions, TlsTransport } from "../backend.ts";
 import { CancelScope, currentScope } from "../core/cancel-scope.ts";
 import { frameStorage } from "../core/context.ts";
 import {
@@ -22,6 +22,7 @@ import type { TaskGroup } from "../core/task-group.ts";
 import { validateDuration } from "../core/time.ts";
 import { failAfter } from "../core/timeouts.ts";
 import { waitCancellable } from "../core/wait.ts";
+import { SocketStream } from "../net/socket-stream.ts";
 import { TLSAttribute } from "./attributes.ts";
 import { type AttributeEntry, attributeMap, type TypedAttributeMap } from "./typed-attribute.ts";
 import { type AnyByteStream, ByteStreamBase, type Listener, ListenerBase, validateMaxBytes } from "./types.ts";
@@ -44,7 +45,8 @@ import { type AnyByteStream, ByteStreamBase, type Listener, ListenerBase, valida
  *   that ends without the peer's close_notify (a "ragged EOF", which can hide a
  *   truncation attack) makes `receive()` throw {@linkcode BrokenResourceError}; with
  *   `false` a ragged EOF is an ordinary end of stream (for protocols that frame their own
- *   messages, such as HTTP with Content-Length).
+ *   messages, such as HTTP with Content-Length), and `connectTcp` and `TLSListener` may
+ *   use the runtime's native TLS (see {@linkcode TLSStream}).
  * - `handshakeTimeout` (milliseconds): `wrap` fails with {@linkcode TimeoutError} when the
  *   handshake takes longer. No limit by default for `wrap`; 30 000 ms for
  *   {@linkcode TLSListener}.
@@ -243,7 +245,12 @@ function describeError(error: unknown): string {
  *
  * The encryption runs in the backend (node:tls on every runtime), which reads and writes
  * the transport in the background; those transport calls belong to the stream and end
- * when it is closed or unwrapped.
+ * when it is closed or unwrapped. `TLSStream.wrap` always works this way. With
+ * `standardCompatible: false`, `connectTcp` and {@linkcode TLSListener} (over
+ * a socket listener) instead hand the fresh socket to the runtime's own TLS where the
+ * backend can (`Backend.upgradeTls`: the node backend), which is much faster; such a
+ * stream has the same options, attributes and errors, but `unwrap()` throws a
+ * `TypeError` (for STARTTLS, connect without `tls` and call `TLSStream.wrap`).
  *
  * @example
  * ```ts
@@ -263,8 +270,11 @@ export class TLSStream extends ByteStreamBase {
   readonly serverSide: boolean;
   /** @ignore */
   _raw: RawTlsSocket;
-  /** @ignore The engine's transport calls, in a shielded scope of their own. */
-  _pump: PumpTransport;
+  /**
+   * @ignore The engine's transport calls, in a shielded scope of their own; undefined on
+   * the native path (the runtime's TLS owns the socket).
+   */
+  _pump: PumpTransport | undefined;
   /** @ignore */
   _attributes: TypedAttributeMap | undefined = undefined;
   /** @ignore "open", then "unwrapping", "unwrapped" or "closed". */
@@ -292,7 +302,7 @@ export class TLSStream extends ByteStreamBase {
   constructor(
     transportStream: AnyByteStream,
     raw: RawTlsSocket,
-    pump: PumpTransport,
+    pump: PumpTransport | undefined,
     standardCompatible: boolean,
     serverSide: boolean,
   ) {
@@ -322,21 +332,30 @@ export class TLSStream extends ByteStreamBase {
    * await using stream = await TLSStream.wrap(plain, { hostname: "db.internal", ca, handshakeTimeout: 5_000 });
    * ```
    */
-  static async wrap(transport: AnyByteStream, options: TLSOptions = {}): Promise<TLSStream> {
+  static wrap(transport: AnyByteStream, options: TLSOptions = {}): Promise<TLSStream> {
+    return TLSStream._wrap(transport, options, "TLSStream.wrap", false);
+  }
+
+  /**
+   * @ignore `wrap`, for connectTcp and TLSListener with `allowNative`: the runtime's own
+   * TLS on the socket when the transport is a fresh SocketStream and `standardCompatible`
+   * is false (see {@linkcode Backend.upgradeTls}).
+   */
+  static async _wrap(transport: AnyByteStream, options: TLSOptions, where: string, allowNative: boolean): Promise<TLSStream> {
     if (
       transport === null || typeof transport !== "object" || typeof transport.receive !== "function" ||
       typeof transport.send !== "function" || typeof transport.aclose !== "function"
     ) {
       throw new TypeError(`TLSStream.wrap: transport must be a byte stream, got ${describe(transport)}`);
     }
-    const checked = checkTLSOptions(options, "TLSStream.wrap");
+    const checked = checkTLSOptions(options, where);
     const outer = currentScope();
     const cancelled = outer._cancelledBy();
     if (cancelled !== undefined) {
       await acloseForcefully(transport);
       throw new Cancelled(cancelled._cancelReason);
     }
-    const handshake = (): Promise<TLSStream> => startSession(transport, checked, outer);
+    const handshake = (): Promise<TLSStream> => startSession(transport, checked, outer, allowNative);
     if (checked.handshakeTimeout === undefined) return await handshake();
     try {
       return await failAfter(checked.handshakeTimeout, handshake);
@@ -515,6 +534,14 @@ export class TLSStream extends ByteStreamBase {
    */
   async unwrap(): Promise<[transport: AnyByteStream, leftover: Uint8Array]> {
     this._checkUsable();
+    const pump = this._pump;
+    if (pump === undefined) {
+      throw new TypeError(
+        "unwrap() is not available on a TLS stream that runs on the runtime's native TLS " +
+          "(connectTcp or TLSListener with standardCompatible: false); for STARTTLS, connect " +
+          "without tls and call TLSStream.wrap on the plain stream",
+      );
+    }
     if (this._receiving) throw new BusyResourceError("receiving");
     if (this._sending) throw new BusyResourceError("sending");
     const scope = currentScope();
@@ -535,7 +562,7 @@ export class TLSStream extends ByteStreamBase {
       this._state = "open";
       const failure = error instanceof Cancelled ? error : this._fail(error);
       if (this._error === undefined) this._error = new Error("unwrap() was cancelled");
-      this._pump.scope.cancel();
+      pump.scope.cancel();
       this._raw.close().catch(noop);
       throw failure;
     }
@@ -626,6 +653,10 @@ export class TLSStream extends ByteStreamBase {
   /** @ignore Ends the engine and every transport call it has in flight. */
   async _stopPump(): Promise<void> {
     const pump = this._pump;
+    if (pump === undefined) {
+      await this._raw.close().catch(noop);
+      return;
+    }
     pump.scope.cancel();
     await this._raw.close().catch(noop);
     await pump.idle();
@@ -688,9 +719,21 @@ class PumpTransport implements TlsTransport {
 }
 
 /** Starts the engine; on any failure stops it and closes the transport. */
-async function startSession(transport: AnyByteStream, checked: CheckedTLSOptions, parent: CancelScope): Promise<TLSStream> {
+async function startSession(
+  transport: AnyByteStream,
+  checked: CheckedTLSOptions,
+  parent: CancelScope,
+  allowNative: boolean,
+): Promise<TLSStream> {
   const outer = currentScope();
   const backend: Backend = parent._backend;
+  if (allowNative && !checked.standardCompatible && backend.upgradeTls !== undefined && transport instanceof SocketStream) {
+    const socket = transport._freshRaw();
+    if (socket !== undefined) {
+      const native = startNativeSession(backend, transport, socket, checked, outer);
+      if (native !== undefined) return await native;
+    }
+  }
   // The engine's transport calls run in a scope of the stream's own, shielded from the
   // caller's cancellation (a cancelled receive must not cancel the pump) and cancelled
   // when the stream closes.
@@ -720,6 +763,43 @@ async function startSession(transport: AnyByteStream, checked: CheckedTLSOptions
     if (error instanceof Cancelled) throw error;
     throw new BrokenResourceError(`the TLS handshake failed: ${describeError(error)}`, { cause: error });
   }
+}
+
+/**
+ * The native path: the backend's own TLS on the socket of `transport`; undefined when the
+ * backend declines it (then nothing was touched).
+ */
+function startNativeSession(
+  backend: Backend,
+  transport: SocketStream,
+  socket: RawSocket,
+  checked: CheckedTLSOptions,
+  outer: CancelScope,
+): Promise<TLSStream> | undefined {
+  const controller = new AbortController();
+  let starting: Promise<RawTlsSocket> | undefined;
+  try {
+    starting = backend.upgradeTls!(socket, { ...checked.engine, signal: controller.signal });
+  } catch (error) {
+    return acloseForcefully(transport).then(() => {
+      throw new TypeError(`TLSStream.wrap: the TLS engine rejected the options: ${describeError(error)}`, { cause: error });
+    });
+  }
+  if (starting === undefined) return undefined;
+  const handshake = starting;
+  handshake.catch(noop);
+  return (async () => {
+    try {
+      const raw = await waitFor(handshake, outer);
+      return new TLSStream(transport, raw, undefined, checked.standardCompatible, checked.engine.serverSide);
+    } catch (error) {
+      controller.abort(new Cancelled());
+      await handshake.then((raw) => raw.close(), noop);
+      await acloseForcefully(transport);
+      if (error instanceof Cancelled) throw error;
+      throw new BrokenResourceError(`the TLS handshake failed: ${describeError(error)}`, { cause: error });
+    }
+  })();
 }
 
 /**
@@ -834,7 +914,7 @@ export class TLSListener extends ListenerBase<TLSStream> {
     return this.listener.serve(async (connection: AnyByteStream) => {
       let stream: TLSStream;
       try {
-        stream = await TLSStream.wrap(connection, this._options);
+        stream = await TLSStream._wrap(connection, this._options, "TLSListener", true);
       } catch (error) {
         // wrap() has closed the connection. A cancellation belongs to the caller.
         if (error instanceof Cancelled) throw error;

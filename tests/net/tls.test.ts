@@ -288,6 +288,118 @@ describe.each(backendsUnderTest())("TLS over TCP on the %s backend", (backend) =
     }, { backend });
   });
 
+  // With standardCompatible: false, connectTcp and TLSListener hand the socket to the
+  // runtime's own TLS where the backend can (the node backend: node:tls on the net.Socket).
+  // `_pump === undefined` tells which path a stream took.
+  // Not on Deno (see upgradeTls in backends/node-net.ts).
+  const nativePath = backend === "node" && (globalThis as { Deno?: unknown }).Deno === undefined;
+
+  it("standardCompatible: false: the native path where the backend has one, with verification, CA, ALPN and client certificates", async () => {
+    await run(async () => {
+      const seen: Array<{ native: boolean; clientName: unknown; alpn: unknown }> = [];
+      await withTlsServer({ ca: pki.caCert, alpnProtocols: ["h2", "http/1.1"], standardCompatible: false }, async (stream) => {
+        seen.push({
+          native: stream._pump === undefined,
+          clientName: (stream.extra(TLSAttribute.peerCertificate)?.subject as { CN?: string }).CN,
+          alpn: stream.extra(TLSAttribute.alpnProtocol),
+        });
+        await shoutingEcho(stream);
+      }, async ({ port, handshakeErrors, handshakeFailed }) => {
+        const good = { ca: pki.caCert, cert: pki.clientCert, key: pki.clientKey, alpnProtocols: ["http/1.1"], standardCompatible: false };
+        for (const hostname of [undefined, "localhost"]) {
+          await using stream = await connectTcp("127.0.0.1", port, { tls: hostname === undefined ? good : { ...good, hostname } });
+          expect(stream._pump === undefined).toBe(nativePath);
+          expect(stream.extra(TLSAttribute.alpnProtocol)).toBe("http/1.1");
+          expect(stream.extra(TLSAttribute.tlsVersion)).toMatch(/^TLSv1\.[23]$/);
+          expect(stream.extra(TLSAttribute.cipher).name).toBeTruthy();
+          expect(stream.extra(TLSAttribute.standardCompatible)).toBe(false);
+          expect(stream.extra(TLSAttribute.peerCertificateBinary)).toEqual(pki.serverCertDer);
+          expect(stream.extra(SocketAttribute.remotePort)).toBe(port);
+          await stream.send(bytes("hi"));
+          expect(await receiveUntil(stream, "echo: HI")).toBe("echo: HI");
+          expect(seen.at(-1)).toEqual({ native: nativePath, clientName: "client", alpn: "http/1.1" });
+          if (nativePath) {
+            const error = await caught(() => stream.unwrap());
+            expect(error).toBeInstanceOf(TypeError);
+            expect(String(error)).toMatch(/TLSStream\.wrap/);
+            await stream.send(bytes("still"));
+            expect(await receiveUntil(stream, "echo: STILL")).toBe("echo: STILL");
+          }
+          await stream.sendEof();
+          await expect(stream.receive()).rejects.toBeInstanceOf(EndOfStream); // the server's close
+        }
+        // An unknown CA, a wrong host name: the handshake fails on the client.
+        const unknownCa = await caught(() => connectTcp("127.0.0.1", port, { tls: { ...good, ca: pki.selfSignedCert } }));
+        expect(unknownCa).toBeInstanceOf(BrokenResourceError);
+        const wrongName = await caught(() => connectTcp("127.0.0.1", port, { tls: { ...good, hostname: "example.com" } }));
+        expect(wrongName).toBeInstanceOf(BrokenResourceError);
+        expect((wrongName as { cause?: { code?: string } }).cause?.code).toBe("ERR_TLS_CERT_ALTNAME_INVALID");
+        // No client certificate, or one the server's CA did not sign: the server rejects it.
+        for (const client of [{ cert: undefined, key: undefined }, { cert: pki.selfSignedCert, key: pki.selfSignedKey }]) {
+          const failed = handshakeFailed();
+          const error = await caught(async () => {
+            await using stream = await connectTcp("127.0.0.1", port, { tls: { ...good, ...client } });
+            await stream.send(bytes("let me in"));
+            await stream.receive();
+          });
+          // TLS 1.3: the client may finish first, then sees the connection end (no echo).
+          expect(error instanceof BrokenResourceError || error instanceof EndOfStream).toBe(true);
+          await failed.wait();
+          expect(handshakeErrors.at(-1)).toBeInstanceOf(BrokenResourceError);
+        }
+        // verify: false accepts the unknown server certificate.
+        await using unverified = await connectTcp("127.0.0.1", port, { tls: { ...good, ca: undefined, verify: false } });
+        await unverified.send(bytes("ok"));
+        expect(await receiveUntil(unverified, "echo: OK")).toBe("echo: OK");
+      });
+    }, { backend });
+  });
+
+  it("standardCompatible: false: the native client path against openssl s_server, and a handshake timeout on a silent server", async () => {
+    await run(async () => {
+      const server = new OpensslPeer([
+        "s_server", "-accept", "127.0.0.1:0", "-cert", pki.serverCertFile, "-key", pki.serverKeyFile,
+        "-rev", "-alpn", "h2,http/1.1", "-Verify", "1", "-CAfile", pki.caFile, "-verify_return_error",
+      ]);
+      try {
+        await server.until(() => /ACCEPT 127\.0\.0\.1:\d+/.test(server.output), "listening");
+        const port = Number(/ACCEPT 127\.0\.0\.1:(\d+)/.exec(server.output)![1]);
+        await using stream = await connectTcp("127.0.0.1", port, {
+          tls: { hostname: "localhost", ca: pki.caCert, alpnProtocols: ["http/1.1"], cert: pki.clientCert, key: pki.clientKey, standardCompatible: false },
+        });
+        expect(stream._pump === undefined).toBe(nativePath);
+        expect(stream.extra(TLSAttribute.alpnProtocol)).toBe("http/1.1");
+        await stream.send(bytes("hello s_server\n"));
+        expect(await receiveUntil(stream, "revres_s olleh")).toMatch(/revres_s olleh/);
+      } finally {
+        await server.kill();
+      }
+      // A plain TCP server that never answers: the handshake times out, the socket is closed.
+      const silent = await createTcpListener({ localHost: "127.0.0.1" });
+      const closed = new Event();
+      await taskGroup(async (tg) => {
+        tg.startSoon(() =>
+          silent.serve(async (connection) => {
+            const rest = await caught(async () => {
+              for (;;) await connection.receive();
+            });
+            expect(rest).toBeInstanceOf(EndOfStream);
+            closed.set();
+          })
+        );
+        const error = await caught(() =>
+          connectTcp("127.0.0.1", silent.extra(SocketAttribute.localPort), {
+            tls: { ca: pki.caCert, standardCompatible: false, handshakeTimeout: 100 },
+          })
+        );
+        expect(error).toBeInstanceOf(TimeoutError);
+        await closed.wait();
+        tg.cancelScope.cancel();
+      });
+      await silent.aclose();
+    }, { backend });
+  });
+
   it("a server that closes the socket without close_notify: ragged EOF per standardCompatible", async () => {
     await run(async () => {
       await withTlsServer({}, async (stream) => {
