@@ -19,7 +19,7 @@
  *
  * @module
  */
-import type { Backend, RawListener, RawSocket, RawUdpSocket, SocketInfo } from "../src/backend.ts";
+import { type Backend, type RawListener, type RawSocket, type RawUdpSocket, type SocketInfo, standardClock } from "../src/backend.ts";
 
 // ---------------------------------------------------------------------------------------
 // The subset of Bun's API used here (Bun's type definitions are not a dependency).
@@ -784,10 +784,7 @@ async function getaddrinfo(host: string, family: 0 | 4 | 6): Promise<Array<{ add
  */
 export const bunBackend: Backend = {
   name: "bun",
-  // One clock for every backend: deadlines computed outside a run stay valid inside it.
-  currentTime: () => performance.now(),
-  setTimer: (delayMs, callback) => setTimeout(callback, delayMs),
-  clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  ...standardClock,
   getaddrinfo,
   connectTcp: (address, port, { localHost, signal }) =>
     connectStream(

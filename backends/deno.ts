@@ -15,7 +15,7 @@
  *
  * @module
  */
-import type { Backend, RawListener, RawSocket, RawUdpSocket, SocketInfo } from "../src/backend.ts";
+import { type Backend, type RawListener, type RawSocket, type RawUdpSocket, type SocketInfo, standardClock } from "../src/backend.ts";
 import {
   abortReason,
   type DenoConn,
@@ -38,10 +38,7 @@ import { type ListenTcpOptions, listenTcpNative } from "./deno-tcp-listener.ts";
  */
 export const denoBackend: Backend = {
   name: "deno",
-  // One clock for every backend: deadlines computed outside a run stay valid inside it.
-  currentTime: () => performance.now(),
-  setTimer: (delayMs, callback) => setTimeout(callback, delayMs),
-  clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  ...standardClock,
   getaddrinfo: async (host, family) => (await loadFallback()).lookupAll(host, family),
   connectTcp,
   listenTcp,

@@ -4,8 +4,7 @@
  *
  * @module
  */
-import { clearTimeout, setTimeout } from "node:timers";
-import type { Backend } from "../src/backend.ts";
+import { type Backend, standardClock } from "../src/backend.ts";
 import { nodeNet, upgradeTls } from "./node-net.ts";
 
 /**
@@ -19,10 +18,7 @@ import { nodeNet, upgradeTls } from "./node-net.ts";
  */
 export const nodeBackend: Backend = {
   name: "node",
-  // One clock for every backend: deadlines computed outside a run stay valid inside it.
-  currentTime: () => performance.now(),
-  setTimer: (delayMs, callback) => setTimeout(callback, delayMs),
-  clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  ...standardClock,
   // Network I/O on node:net, node:dgram and node:dns (backends/node-net.ts).
   ...nodeNet,
   startTls: (transport, options) => import("./tls-engine.ts").then((engine) => engine.startTls(transport, options)),

@@ -450,15 +450,24 @@ export function loadBackend(name: BackendName): Promise<Backend> {
 }
 
 /**
+ * The clock and timers of every backend: web-standard (`performance.now`, `setTimeout`) and
+ * identical on Node, Deno and Bun, so that a deadline computed in one place (outside a run,
+ * or on another backend) means the same everywhere.
+ */
+export const standardClock: Pick<Backend, "currentTime" | "setTimer" | "clearTimer"> = {
+  currentTime: () => performance.now(),
+  setTimer: (delayMs, callback) => setTimeout(callback, delayMs),
+  clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/**
  * Web-standard clock and timers, identical on every runtime. Code outside any `run` uses
  * them until the native backend has loaded (the adapters use the same clock); its I/O
  * methods wait for the native backend to load and delegate to it.
  */
 export const provisionalBackend: Backend = {
   name: getAvailableBackends()[0] ?? "node",
-  currentTime: () => performance.now(),
-  setTimer: (delayMs, callback) => setTimeout(callback, delayMs),
-  clearTimer: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  ...standardClock,
   getaddrinfo: (...args) => loadNative().then((backend) => backend.getaddrinfo(...args)),
   connectTcp: (...args) => loadNative().then((backend) => backend.connectTcp(...args)),
   listenTcp: (...args) => loadNative().then((backend) => backend.listenTcp(...args)),
