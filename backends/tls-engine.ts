@@ -440,6 +440,11 @@ export class NodeTlsSocket implements RawTlsSocket {
     });
   }
 
+  /** A plaintext chunk (1 to `maxBytes` bytes) already decrypted, or undefined: no waiting. */
+  tryRead(maxBytes: number): Uint8Array | undefined {
+    return this._queue.length !== 0 ? this._take(maxBytes) : undefined;
+  }
+
   /** @ignore */
   _take(maxBytes: number): Uint8Array {
     const first = this._queue[0];

@@ -389,6 +389,12 @@ export class TLSStream extends ByteStreamBase {
     if (leftover !== undefined) return this._take(leftover, maxBytes);
     if (this._error !== undefined) throw this._broken(this._error);
     if (this._eofReceived) throw new EndOfStream();
+    // Plaintext already decrypted (the engine decrypts every record that arrived at once,
+    // and a receive usually takes one): no promise round through the engine.
+    if (this._pendingRead === undefined) {
+      const ready = this._raw.tryRead?.(maxBytes);
+      if (ready !== undefined) return this._take(ready, maxBytes);
+    }
     this._receiving = true;
     try {
       let reading = this._pendingRead;
