@@ -37,8 +37,6 @@ function familyOf(address: string | undefined, fallback: "IPv4" | "IPv6" = "IPv4
   return address.includes(":") ? "IPv6" : "IPv4";
 }
 
-function noop(): void {}
-
 function abortReason(signal: AbortSignal): unknown {
   return signal.reason ?? new Error("aborted");
 }

@@ -40,7 +40,7 @@ export interface SocketAttributeSet {
   /** The remote port of a connected IP socket. Unix sockets and listeners do not provide it. */
   readonly remotePort: TypedAttribute<number>;
   /**
-   * The runtime's own socket object (a `net.Socket`, a `Deno.Conn`, a Bun socket), for
+   * The runtime's own socket object (a node `net.Socket`, a Deno `Conn`, a Bun socket), for
    * what anyts does not cover. Its type depends on the backend.
    */
   readonly rawSocket: TypedAttribute<unknown>;
