@@ -9,10 +9,8 @@
  *
  * Candidates: `anyts`; `native`: node:net on Node, Deno.connect/Deno.listen on Deno,
  * Bun.connect/Bun.listen on Bun; and on Deno and Bun also `node:net` (their compatibility
- * layer), which anyts should beat there. Every candidate writes a chunk and waits until
- * the runtime took it before writing the next (node:net: write() then 'drain' when it
- * returns false; Deno: write() until every byte went; Bun: write() and 'drain' for the
- * rest), and reads whatever chunk arrives. TCP_NODELAY is on for every candidate.
+ * layer), which anyts should beat there. The raw candidates are the loops of peers.ts
+ * (shared with tls.bench.ts). TCP_NODELAY is on for every candidate.
  *
  * Run with `npm run bench -- net`, or one runtime with e.g.
  * `node --expose-gc scripts/bench/net.bench.ts` (Node ≥ 22.18), `deno run -A ...`,
@@ -35,6 +33,21 @@ import {
   taskGroup,
 } from "../../mod.ts";
 import { compare } from "./harness.ts";
+import {
+  type BunHandlers,
+  type BunPeer,
+  type BunSocket,
+  bunLatency,
+  bunThroughput,
+  type DenoConn,
+  type DenoListener,
+  type DenoPeer,
+  denoLatency,
+  denoThroughput,
+  nodeLatency,
+  type NodePeer,
+  nodeThroughput,
+} from "./peers.ts";
 
 const CHUNK = 64 * 1024;
 const FULL_SIZE = 512 * 1024 * 1024;
@@ -109,290 +122,65 @@ async function anytsLatency(): Promise<void> {
   }, { backend: nativeBackend });
 }
 
-// ---------------------------------------------------------------- node:net
+// ---------------------------------------------------------------- the raw peers
 
-function nodeListen(onConnection: (socket: net.Socket) => void): Promise<net.Server> {
-  return new Promise((resolve) => {
-    const server = net.createServer({ noDelay: true }, onConnection);
-    server.listen({ host: HOST, port: 0 }, () => resolve(server));
-  });
-}
+const nodeNet: NodePeer = {
+  label: "node:net",
+  listen: (onConnection) =>
+    new Promise((resolve) => {
+      const server = net.createServer({ noDelay: true }, onConnection);
+      server.listen({ host: HOST, port: 0 }, () => resolve(server));
+    }),
+  connect: (port) =>
+    new Promise((resolve, reject) => {
+      const socket = net.connect({ host: HOST, port, noDelay: true });
+      socket.once("error", reject);
+      socket.once("connect", () => resolve(socket));
+    }),
+};
 
-function nodeConnect(port: number): Promise<net.Socket> {
-  return new Promise((resolve, reject) => {
-    const socket = net.connect({ host: HOST, port, noDelay: true });
-    socket.once("error", reject);
-    socket.once("connect", () => resolve(socket));
-  });
-}
-
-async function nodeThroughput(size: number): Promise<void> {
-  let done!: (n: number) => void;
-  const finished = new Promise<number>((resolve) => (done = resolve));
-  const server = await nodeListen((socket) => {
-    let received = 0;
-    socket.on("data", (chunk: Uint8Array) => (received += chunk.length));
-    socket.on("end", () => {
-      socket.end();
-      done(received);
-    });
-  });
-  const client = await nodeConnect((server.address() as net.AddressInfo).port);
-  const chunk = new Uint8Array(CHUNK);
-  for (let sent = 0; sent < size; sent += CHUNK) {
-    if (!client.write(chunk)) await new Promise((resolve) => client.once("drain", resolve));
-  }
-  client.end();
-  client.resume();
-  const received = await finished;
-  await new Promise((resolve) => client.once("close", resolve));
-  await new Promise((resolve) => server.close(resolve));
-  if (received !== size) throw new Error(`node:net: received ${received} of ${size} bytes`);
-}
-
-async function nodeLatency(): Promise<void> {
-  const server = await nodeListen((socket) => {
-    socket.on("data", (chunk: Uint8Array) => socket.write(chunk));
-    socket.on("end", () => socket.end());
-  });
-  const client = await nodeConnect((server.address() as net.AddressInfo).port);
-  let got = 0;
-  let wake: (() => void) | undefined;
-  client.on("data", (chunk: Uint8Array) => {
-    got += chunk.length;
-    if (got >= MESSAGE && wake !== undefined) {
-      const w = wake;
-      wake = undefined;
-      w();
-    }
-  });
-  const message = new Uint8Array(MESSAGE);
-  for (let i = 0; i < ROUND_TRIPS; i++) {
-    got = 0;
-    const arrived = new Promise<void>((resolve) => (wake = resolve));
-    client.write(message);
-    await arrived;
-  }
-  client.end();
-  await new Promise((resolve) => client.once("close", resolve));
-  await new Promise((resolve) => server.close(resolve));
-}
-
-// ---------------------------------------------------------------- Deno
-
-interface DenoConn {
-  read(buffer: Uint8Array): Promise<number | null>;
-  write(data: Uint8Array): Promise<number>;
-  closeWrite(): Promise<void>;
-  close(): void;
-  setNoDelay?(noDelay?: boolean): void;
-}
-interface DenoListener extends AsyncIterable<DenoConn> {
-  accept(): Promise<DenoConn>;
-  close(): void;
-  readonly addr: { port: number };
-}
 interface DenoNamespace {
   listen(options: { hostname: string; port: number }): DenoListener;
   connect(options: { hostname: string; port: number }): Promise<DenoConn>;
 }
 const Deno = (globalThis as { Deno?: DenoNamespace }).Deno;
 
-async function denoWriteAll(conn: DenoConn, data: Uint8Array): Promise<void> {
-  let at = 0;
-  while (at < data.length) at += await conn.write(at === 0 ? data : data.subarray(at));
-}
-
-async function denoThroughput(size: number): Promise<void> {
-  const listener = Deno!.listen({ hostname: HOST, port: 0 });
-  const serving = (async () => {
-    const conn = await listener.accept();
+const denoNet: DenoPeer = {
+  label: "Deno.connect",
+  listen: () => Deno!.listen({ hostname: HOST, port: 0 }),
+  async connect(port) {
+    const conn = await Deno!.connect({ hostname: HOST, port });
     conn.setNoDelay?.(true);
-    const buffer = new Uint8Array(CHUNK);
-    let received = 0;
-    for (;;) {
-      const n = await conn.read(buffer);
-      if (n === null) break;
-      received += n;
-    }
-    conn.close();
-    return received;
-  })();
-  const client = await Deno!.connect({ hostname: HOST, port: listener.addr.port });
-  client.setNoDelay?.(true);
-  const chunk = new Uint8Array(CHUNK);
-  for (let sent = 0; sent < size; sent += CHUNK) await denoWriteAll(client, chunk);
-  await client.closeWrite();
-  const received = await serving;
-  client.close();
-  listener.close();
-  if (received !== size) throw new Error(`Deno: received ${received} of ${size} bytes`);
-}
+    return conn;
+  },
+};
 
-async function denoLatency(): Promise<void> {
-  const listener = Deno!.listen({ hostname: HOST, port: 0 });
-  const serving = (async () => {
-    const conn = await listener.accept();
-    conn.setNoDelay?.(true);
-    const buffer = new Uint8Array(CHUNK);
-    for (;;) {
-      const n = await conn.read(buffer);
-      if (n === null) break;
-      await denoWriteAll(conn, buffer.subarray(0, n));
-    }
-    conn.close();
-  })();
-  const client = await Deno!.connect({ hostname: HOST, port: listener.addr.port });
-  client.setNoDelay?.(true);
-  const message = new Uint8Array(MESSAGE);
-  const buffer = new Uint8Array(MESSAGE);
-  for (let i = 0; i < ROUND_TRIPS; i++) {
-    await denoWriteAll(client, message);
-    let got = 0;
-    while (got < MESSAGE) {
-      const n = await client.read(buffer.subarray(got));
-      if (n === null) throw new Error("Deno: unexpected end");
-      got += n;
-    }
-  }
-  await client.closeWrite();
-  await serving;
-  client.close();
-  listener.close();
-}
-
-// ---------------------------------------------------------------- Bun
-
-interface BunSocket {
-  write(data: Uint8Array): number;
-  end(): void;
-  shutdown?(halfClose?: boolean): void;
-  setNoDelay?(noDelay?: boolean): boolean;
-  data: unknown;
-}
-interface BunHandlers {
-  open?(socket: BunSocket): void;
-  data?(socket: BunSocket, data: Uint8Array): void;
-  drain?(socket: BunSocket): void;
-  end?(socket: BunSocket): void;
-  close?(socket: BunSocket): void;
-  error?(socket: BunSocket, error: Error): void;
-}
 interface BunNamespace {
   listen(options: { hostname: string; port: number; socket: BunHandlers }): { port: number; stop(force?: boolean): void };
   connect(options: { hostname: string; port: number; socket: BunHandlers }): Promise<BunSocket>;
 }
 const Bun = (globalThis as { Bun?: BunNamespace }).Bun;
 
-/** Writes all of `data` with Bun's partial writes, waiting for 'drain' for the rest. */
-function bunWriter(): { write(socket: BunSocket, data: Uint8Array): Promise<void> | undefined; drain(): void } {
-  let pending: { socket: BunSocket; data: Uint8Array; resolve: () => void } | undefined;
-  return {
-    write(socket, data) {
-      const n = socket.write(data);
-      if (n === data.length) return undefined;
-      return new Promise<void>((resolve) => (pending = { socket, data: data.subarray(Math.max(n, 0)), resolve }));
-    },
-    drain() {
-      const p = pending;
-      if (p === undefined) return;
-      const n = p.socket.write(p.data);
-      if (n === p.data.length) {
-        pending = undefined;
-        p.resolve();
-      } else p.data = p.data.subarray(Math.max(n, 0));
-    },
-  };
-}
-
-async function bunThroughput(size: number): Promise<void> {
-  let done!: (n: number) => void;
-  const finished = new Promise<number>((resolve) => (done = resolve));
-  let received = 0;
-  const server = Bun!.listen({
-    hostname: HOST,
-    port: 0,
-    socket: {
-      open: (socket) => socket.setNoDelay?.(true),
-      data: (_socket, data) => void (received += data.length),
-      end: (socket) => {
-        socket.end();
-        done(received);
-      },
-      error: () => {},
-    },
-  });
-  const writer = bunWriter();
-  const client = await Bun!.connect({
-    hostname: HOST,
-    port: server.port,
-    socket: { drain: () => writer.drain(), data: () => {}, error: () => {} },
-  });
-  client.setNoDelay?.(true);
-  const chunk = new Uint8Array(CHUNK);
-  for (let sent = 0; sent < size; sent += CHUNK) {
-    const waiting = writer.write(client, chunk);
-    if (waiting !== undefined) await waiting;
-  }
-  if (client.shutdown) client.shutdown(true);
-  else client.end();
-  const total = await finished;
-  client.end();
-  server.stop(true);
-  if (total !== size) throw new Error(`Bun: received ${total} of ${size} bytes`);
-}
-
-async function bunLatency(): Promise<void> {
-  const server = Bun!.listen({
-    hostname: HOST,
-    port: 0,
-    socket: {
-      open: (socket) => socket.setNoDelay?.(true),
-      data: (socket, data) => void socket.write(data),
-      error: () => {},
-    },
-  });
-  let got = 0;
-  let wake: (() => void) | undefined;
-  const client = await Bun!.connect({
-    hostname: HOST,
-    port: server.port,
-    socket: {
-      data: (_socket, data) => {
-        got += data.length;
-        if (got >= MESSAGE && wake !== undefined) {
-          const w = wake;
-          wake = undefined;
-          w();
-        }
-      },
-      error: () => {},
-    },
-  });
-  client.setNoDelay?.(true);
-  const message = new Uint8Array(MESSAGE);
-  for (let i = 0; i < ROUND_TRIPS; i++) {
-    got = 0;
-    const arrived = new Promise<void>((resolve) => (wake = resolve));
-    client.write(message);
-    await arrived;
-  }
-  client.end();
-  server.stop(true);
-}
+const bunNet: BunPeer = {
+  label: "Bun.connect",
+  listen: (socket) => Bun!.listen({ hostname: HOST, port: 0, socket }),
+  connect: (port, socket) => Bun!.connect({ hostname: HOST, port, socket }),
+};
 
 // ---------------------------------------------------------------- the cases
 
 function candidates(throughput: boolean, size: number): Record<string, () => Promise<void>> {
   const anyts = throughput ? () => anytsThroughput(size) : anytsLatency;
-  const nodeNet = throughput ? () => nodeThroughput(size) : nodeLatency;
+  const node = throughput ? () => nodeThroughput(nodeNet, size, CHUNK) : () => nodeLatency(nodeNet, ROUND_TRIPS, MESSAGE);
   if (runtime === "deno") {
-    return { anyts, native: throughput ? () => denoThroughput(size) : denoLatency, "node:net": nodeNet };
+    const native = throughput ? () => denoThroughput(denoNet, size, CHUNK) : () => denoLatency(denoNet, ROUND_TRIPS, MESSAGE);
+    return { anyts, native, "node:net": node };
   }
   if (runtime === "bun") {
-    return { anyts, native: throughput ? () => bunThroughput(size) : bunLatency, "node:net": nodeNet };
+    const native = throughput ? () => bunThroughput(bunNet, size, CHUNK) : () => bunLatency(bunNet, ROUND_TRIPS, MESSAGE);
+    return { anyts, native, "node:net": node };
   }
-  return { anyts, native: nodeNet };
+  return { anyts, native: node };
 }
 
 /** The transfer size: 512 MiB unless one transfer of the slowest candidate takes > 20 s. */

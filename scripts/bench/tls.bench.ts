@@ -11,8 +11,8 @@
  * Bun.connect/Bun.listen with `tls` on Bun; and on Deno and Bun also `node:tls` (their
  * compatibility layer, which is also what anyts's TLS engine runs on there). Every
  * candidate verifies the server's certificate (a private CA, host name "localhost" or the
- * IP address), writes a chunk and waits until the runtime took it before the next, and
- * reads whatever chunk arrives. The handshake is inside the timed region (one per run).
+ * IP address); the raw candidates are the loops of peers.ts (shared with net.bench.ts).
+ * The handshake is inside the timed region (one per run).
  *
  * Run with `npm run bench -- tls`, or one runtime with e.g.
  * `node --expose-gc scripts/bench/tls.bench.ts` (Node ≥ 22.18), `deno run -A ...`,
@@ -22,7 +22,6 @@
  */
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import type * as net from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import process from "node:process";
@@ -41,6 +40,21 @@ import {
   TLSStream,
 } from "../../mod.ts";
 import { compare } from "./harness.ts";
+import {
+  type BunHandlers,
+  type BunPeer,
+  type BunSocket,
+  bunLatency,
+  bunThroughput,
+  type DenoConn,
+  type DenoListener,
+  type DenoPeer,
+  denoLatency,
+  denoThroughput,
+  nodeLatency,
+  type NodePeer,
+  nodeThroughput,
+} from "./peers.ts";
 
 const CHUNK = 64 * 1024;
 const FULL_SIZE = 512 * 1024 * 1024;
@@ -167,172 +181,39 @@ async function anytsLatency(mode: AnytsMode = DEFAULT_MODE): Promise<void> {
   );
 }
 
-// ---------------------------------------------------------------- node:tls
+// ---------------------------------------------------------------- the raw peers
 
-function nodeListen(onConnection: (socket: tls.TLSSocket) => void): Promise<tls.Server> {
-  return new Promise((resolve) => {
-    const server = tls.createServer({ cert, key, noDelay: true } as tls.TlsOptions, onConnection);
-    server.listen({ host: HOST, port: 0 }, () => resolve(server));
-  });
-}
+const nodeTls: NodePeer = {
+  label: "node:tls",
+  listen: (onConnection) =>
+    new Promise((resolve) => {
+      const server = tls.createServer({ cert, key, noDelay: true } as tls.TlsOptions, onConnection);
+      server.listen({ host: HOST, port: 0 }, () => resolve(server));
+    }),
+  connect: (port) =>
+    new Promise((resolve, reject) => {
+      const socket = tls.connect({ host: HOST, port, ca, servername: "localhost", noDelay: true } as tls.ConnectionOptions);
+      socket.once("error", reject);
+      socket.once("secureConnect", () => resolve(socket));
+    }),
+};
 
-function nodeConnect(port: number): Promise<tls.TLSSocket> {
-  return new Promise((resolve, reject) => {
-    const socket = tls.connect({ host: HOST, port, ca, servername: "localhost", noDelay: true } as tls.ConnectionOptions);
-    socket.once("error", reject);
-    socket.once("secureConnect", () => resolve(socket));
-  });
-}
-
-async function nodeThroughput(size: number): Promise<void> {
-  let done!: (n: number) => void;
-  const finished = new Promise<number>((resolve) => (done = resolve));
-  const server = await nodeListen((socket) => {
-    let received = 0;
-    socket.on("data", (chunk: Uint8Array) => (received += chunk.length));
-    socket.on("end", () => {
-      socket.end();
-      done(received);
-    });
-  });
-  const client = await nodeConnect((server.address() as net.AddressInfo).port);
-  const chunk = new Uint8Array(CHUNK);
-  for (let sent = 0; sent < size; sent += CHUNK) {
-    if (!client.write(chunk)) await new Promise((resolve) => client.once("drain", resolve));
-  }
-  client.end();
-  client.resume();
-  const received = await finished;
-  await new Promise((resolve) => client.once("close", resolve));
-  await new Promise((resolve) => server.close(resolve));
-  if (received !== size) throw new Error(`node:tls: received ${received} of ${size} bytes`);
-}
-
-async function nodeLatency(): Promise<void> {
-  const server = await nodeListen((socket) => {
-    socket.on("data", (chunk: Uint8Array) => socket.write(chunk));
-    socket.on("end", () => socket.end());
-  });
-  const client = await nodeConnect((server.address() as net.AddressInfo).port);
-  let got = 0;
-  let wake: (() => void) | undefined;
-  client.on("data", (chunk: Uint8Array) => {
-    got += chunk.length;
-    if (got >= MESSAGE && wake !== undefined) {
-      const w = wake;
-      wake = undefined;
-      w();
-    }
-  });
-  const message = new Uint8Array(MESSAGE);
-  for (let i = 0; i < ROUND_TRIPS; i++) {
-    got = 0;
-    const arrived = new Promise<void>((resolve) => (wake = resolve));
-    client.write(message);
-    await arrived;
-  }
-  client.end();
-  await new Promise((resolve) => client.once("close", resolve));
-  await new Promise((resolve) => server.close(resolve));
-}
-
-// ---------------------------------------------------------------- Deno
-
-interface DenoConn {
-  read(buffer: Uint8Array): Promise<number | null>;
-  write(data: Uint8Array): Promise<number>;
-  closeWrite(): Promise<void>;
-  close(): void;
-  handshake?(): Promise<unknown>;
-}
-interface DenoListener {
-  accept(): Promise<DenoConn>;
-  close(): void;
-  readonly addr: { port: number };
-}
 interface DenoNamespace {
   listenTls(options: { hostname: string; port: number; cert: string; key: string }): DenoListener;
   connectTls(options: { hostname: string; port: number; caCerts: string[] }): Promise<DenoConn>;
 }
 const Deno = (globalThis as { Deno?: DenoNamespace }).Deno;
 
-async function denoWriteAll(conn: DenoConn, data: Uint8Array): Promise<void> {
-  let at = 0;
-  while (at < data.length) at += await conn.write(at === 0 ? data : data.subarray(at));
-}
+const denoTls: DenoPeer = {
+  label: "Deno.connectTls",
+  listen: () => Deno!.listenTls({ hostname: HOST, port: 0, cert, key }),
+  async connect(port) {
+    const conn = await Deno!.connectTls({ hostname: HOST, port, caCerts: [ca] });
+    await conn.handshake?.();
+    return conn;
+  },
+};
 
-async function denoThroughput(size: number): Promise<void> {
-  const listener = Deno!.listenTls({ hostname: HOST, port: 0, cert, key });
-  const serving = (async () => {
-    const conn = await listener.accept();
-    const buffer = new Uint8Array(CHUNK);
-    let received = 0;
-    for (;;) {
-      const n = await conn.read(buffer);
-      if (n === null) break;
-      received += n;
-    }
-    conn.close();
-    return received;
-  })();
-  const client = await Deno!.connectTls({ hostname: HOST, port: listener.addr.port, caCerts: [ca] });
-  await client.handshake?.();
-  const chunk = new Uint8Array(CHUNK);
-  for (let sent = 0; sent < size; sent += CHUNK) await denoWriteAll(client, chunk);
-  await client.closeWrite();
-  const received = await serving;
-  client.close();
-  listener.close();
-  if (received !== size) throw new Error(`Deno: received ${received} of ${size} bytes`);
-}
-
-async function denoLatency(): Promise<void> {
-  const listener = Deno!.listenTls({ hostname: HOST, port: 0, cert, key });
-  const serving = (async () => {
-    const conn = await listener.accept();
-    const buffer = new Uint8Array(CHUNK);
-    for (;;) {
-      const n = await conn.read(buffer).catch(() => null);
-      if (n === null) break;
-      await denoWriteAll(conn, buffer.subarray(0, n));
-    }
-    conn.close();
-  })();
-  const client = await Deno!.connectTls({ hostname: HOST, port: listener.addr.port, caCerts: [ca] });
-  await client.handshake?.();
-  const message = new Uint8Array(MESSAGE);
-  const buffer = new Uint8Array(MESSAGE);
-  for (let i = 0; i < ROUND_TRIPS; i++) {
-    await denoWriteAll(client, message);
-    let got = 0;
-    while (got < MESSAGE) {
-      const n = await client.read(buffer.subarray(got));
-      if (n === null) throw new Error("Deno: unexpected end");
-      got += n;
-    }
-  }
-  await client.closeWrite();
-  await serving;
-  client.close();
-  listener.close();
-}
-
-// ---------------------------------------------------------------- Bun
-
-interface BunSocket {
-  write(data: Uint8Array): number;
-  end(): void;
-  shutdown?(halfClose?: boolean): void;
-}
-interface BunHandlers {
-  open?(socket: BunSocket): void;
-  handshake?(socket: BunSocket, success: boolean, error: Error | null): void;
-  data?(socket: BunSocket, data: Uint8Array): void;
-  drain?(socket: BunSocket): void;
-  end?(socket: BunSocket): void;
-  close?(socket: BunSocket): void;
-  error?(socket: BunSocket, error: Error): void;
-}
 interface BunNamespace {
   listen(options: {
     hostname: string;
@@ -349,111 +230,33 @@ interface BunNamespace {
 }
 const Bun = (globalThis as { Bun?: BunNamespace }).Bun;
 
-/** Writes all of `data` with Bun's partial writes, waiting for 'drain' for the rest. */
-function bunWriter(): { write(socket: BunSocket, data: Uint8Array): Promise<void> | undefined; drain(): void } {
-  let pending: { socket: BunSocket; data: Uint8Array; resolve: () => void } | undefined;
-  return {
-    write(socket, data) {
-      const n = socket.write(data);
-      if (n === data.length) return undefined;
-      return new Promise<void>((resolve) => (pending = { socket, data: data.subarray(Math.max(n, 0)), resolve }));
-    },
-    drain() {
-      const p = pending;
-      if (p === undefined) return;
-      const n = p.socket.write(p.data);
-      if (n === p.data.length) {
-        pending = undefined;
-        p.resolve();
-      } else p.data = p.data.subarray(Math.max(n, 0));
-    },
-  };
-}
-
-/** Connects with TLS and resolves once the handshake has verified the server. */
-function bunConnect(port: number, handlers: BunHandlers): Promise<BunSocket> {
-  return new Promise((resolve, reject) => {
-    Bun!.connect({
-      hostname: HOST,
-      port,
-      tls: { ca, serverName: "localhost", rejectUnauthorized: true },
-      socket: {
-        ...handlers,
-        handshake(socket, success, error) {
-          if (success) resolve(socket);
-          else reject(error ?? new Error("Bun: TLS handshake failed"));
+const bunTls: BunPeer = {
+  label: "Bun.connect with tls",
+  listen: (socket) => Bun!.listen({ hostname: HOST, port: 0, tls: { cert, key }, socket }),
+  /** Connects with TLS and resolves once the handshake has verified the server. */
+  connect: (port, handlers) =>
+    new Promise((resolve, reject) => {
+      Bun!.connect({
+        hostname: HOST,
+        port,
+        tls: { ca, serverName: "localhost", rejectUnauthorized: true },
+        socket: {
+          ...handlers,
+          handshake(socket, success, error) {
+            if (success) resolve(socket);
+            else reject(error ?? new Error("Bun: TLS handshake failed"));
+          },
+          error: (_socket, error) => reject(error),
         },
-        error: (_socket, error) => reject(error),
-      },
-    }).catch(reject);
-  });
-}
-
-async function bunThroughput(size: number): Promise<void> {
-  let done!: (n: number) => void;
-  const finished = new Promise<number>((resolve) => (done = resolve));
-  let received = 0;
-  const server = Bun!.listen({
-    hostname: HOST,
-    port: 0,
-    tls: { cert, key },
-    socket: {
-      // Done when every byte arrived: Bun's TLS half-close can overtake the last record.
-      data: (_socket, data) => {
-        received += data.length;
-        if (received >= size) done(received);
-      },
-      error: () => {},
-    },
-  });
-  const writer = bunWriter();
-  const client = await bunConnect(server.port, { drain: () => writer.drain(), data: () => {} });
-  const chunk = new Uint8Array(CHUNK);
-  for (let sent = 0; sent < size; sent += CHUNK) {
-    const waiting = writer.write(client, chunk);
-    if (waiting !== undefined) await waiting;
-  }
-  const total = await finished;
-  client.end();
-  server.stop(true);
-  if (total !== size) throw new Error(`Bun: received ${total} of ${size} bytes`);
-}
-
-async function bunLatency(): Promise<void> {
-  const server = Bun!.listen({
-    hostname: HOST,
-    port: 0,
-    tls: { cert, key },
-    socket: { data: (socket, data) => void socket.write(data), error: () => {} },
-  });
-  let got = 0;
-  let wake: (() => void) | undefined;
-  const client = await bunConnect(server.port, {
-    data: (_socket, data) => {
-      got += data.length;
-      if (got >= MESSAGE && wake !== undefined) {
-        const w = wake;
-        wake = undefined;
-        w();
-      }
-    },
-  });
-  const message = new Uint8Array(MESSAGE);
-  for (let i = 0; i < ROUND_TRIPS; i++) {
-    got = 0;
-    const arrived = new Promise<void>((resolve) => (wake = resolve));
-    client.write(message);
-    await arrived;
-  }
-  client.end();
-  server.stop(true);
-}
+      }).catch(reject);
+    }),
+};
 
 // ---------------------------------------------------------------- the cases
 
 function candidates(throughput: boolean, size: number): Record<string, () => Promise<void>> {
   const anyts = throughput ? () => anytsThroughput(size) : () => anytsLatency();
-  const nodeTls = throughput ? () => nodeThroughput(size) : nodeLatency;
+  const node = throughput ? () => nodeThroughput(nodeTls, size, CHUNK) : () => nodeLatency(nodeTls, ROUND_TRIPS, MESSAGE);
   // standardCompatible: false (connectTcp and TLSListener): the native TLS fast path of
   // the node backend; on Deno and Bun also measured on their native backends.
   const fast = (backend: typeof nativeBackend) => {
@@ -463,8 +266,8 @@ function candidates(throughput: boolean, size: number): Record<string, () => Pro
   if (runtime === "deno") {
     return {
       anyts,
-      native: throughput ? () => denoThroughput(size) : denoLatency,
-      "node:tls": nodeTls,
+      native: throughput ? () => denoThroughput(denoTls, size, CHUNK) : () => denoLatency(denoTls, ROUND_TRIPS, MESSAGE),
+      "node:tls": node,
       "anyts sc:false": fast("deno"),
       "anyts sc:false node": fast("node"),
     };
@@ -472,13 +275,13 @@ function candidates(throughput: boolean, size: number): Record<string, () => Pro
   if (runtime === "bun") {
     return {
       anyts,
-      native: throughput ? () => bunThroughput(size) : bunLatency,
-      "node:tls": nodeTls,
+      native: throughput ? () => bunThroughput(bunTls, size, CHUNK) : () => bunLatency(bunTls, ROUND_TRIPS, MESSAGE),
+      "node:tls": node,
       "anyts sc:false": fast("bun"),
       "anyts sc:false node": fast("node"),
     };
   }
-  return { anyts, native: nodeTls, "anyts sc:false": fast("node") };
+  return { anyts, native: node, "anyts sc:false": fast("node") };
 }
 
 /** The transfer size: 512 MiB unless one transfer of the slowest candidate takes > 20 s. */
