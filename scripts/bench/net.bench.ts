@@ -201,6 +201,6 @@ async function chooseSize(): Promise<number> {
 const size = await chooseSize();
 const mib = size / (1024 * 1024);
 console.log(`net: throughput size ${mib} MiB in ${CHUNK / 1024} KiB chunks${size < FULL_SIZE ? " (scaled down)" : ""}; backend ${nativeBackend}`);
-await compare(`net: TCP throughput ${mib} MiB`, candidates(true, size), { runs: 5, warmup: 1, target: 1.11 });
-await compare(`net: TCP latency ${ROUND_TRIPS / 1000}k round trips`, candidates(false, size), { runs: 5, warmup: 1 });
+await compare(`net: TCP throughput ${mib} MiB`, candidates(true, size), { runs: 11, warmup: 2, target: 1.11 });
+await compare(`net: TCP latency ${ROUND_TRIPS / 1000}k round trips`, candidates(false, size), { runs: 9, warmup: 1 });
 process.exitCode = 0;
