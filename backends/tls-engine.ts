@@ -621,9 +621,19 @@ export class NodeTlsSocket implements RawTlsSocket {
 
 /**
  * `tls.checkServerIdentity`, except that IPv6 addresses are compared by value: some
- * versions compare "::1" with the certificate's "0:0:0:0:0:0:0:1" as text.
+ * versions compare "::1" with the certificate's "0:0:0:0:0:0:0:1" as text. Also used by
+ * the Bun adapter's native TLS (backends/bun-tls.ts) on the peer's certificate.
+ *
+ * @example
+ * ```ts
+ * import * as tls from "node:tls";
+ * declare function checkServerIdentity(hostname: string, certificate: tls.PeerCertificate): Error | undefined; // this function
+ * declare const socket: tls.TLSSocket;
+ * const error = checkServerIdentity("::1", socket.getPeerCertificate());
+ * if (error !== undefined) socket.destroy(error); // error.code: "ERR_TLS_CERT_ALTNAME_INVALID"
+ * ```
  */
-function checkServerIdentity(hostname: string, certificate: tls.PeerCertificate): Error | undefined {
+export function checkServerIdentity(hostname: string, certificate: tls.PeerCertificate): Error | undefined {
   const wanted = isIP(hostname) === 6 ? ipv6Value(hostname) : undefined;
   if (wanted !== undefined) {
     for (const name of (certificate.subjectaltname ?? "").split(/,\s*/)) {
