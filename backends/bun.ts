@@ -16,15 +16,31 @@
  * - `Bun.udpSocket` takes `flags` (4 = SO_REUSEPORT, as Bun's own node:dgram passes);
  *   its `send` returns `false` when the datagram could not be sent yet (retry on `drain`).
  * - The peer's FIN arriving after our own FIN fires `close` without `end`.
+ * - `socket.pause()` in `open` keeps what the peer sends in the kernel until `resume()`
+ *   (or `upgradeTLS`, which resumes the socket): accepted sockets start paused, so that a
+ *   client's ClientHello is still unread when a TLSListener hands the socket to Bun's TLS.
+ * - After `socket.upgradeTLS(...)` the socket's own handlers still get its events (the
+ *   ciphertext as `data`, `close`): a connection upgraded to TLS ignores them
+ *   (backends/bun-tls.ts owns the socket).
  *
  * @module
  */
-import { type Backend, type RawListener, type RawSocket, type RawUdpSocket, type SocketInfo, standardClock } from "../src/backend.ts";
+import {
+  type Backend,
+  type RawListener,
+  type RawSocket,
+  type RawTlsSocket,
+  type RawUdpSocket,
+  type SocketInfo,
+  standardClock,
+  type TlsEngineOptions,
+} from "../src/backend.ts";
+import type { BunUpgradableSocket } from "./bun-tls.ts";
 
 // ---------------------------------------------------------------------------------------
 // The subset of Bun's API used here (Bun's type definitions are not a dependency).
 
-interface BunTcpSocket {
+interface BunTcpSocket extends BunUpgradableSocket {
   data: BunConnection | undefined;
   write(data: Uint8Array, byteOffset?: number, byteLength?: number): number;
   shutdown(halfClose?: boolean): void;
@@ -184,6 +200,10 @@ class BunConnection implements RawSocket {
   #closed = false;
   /** Bun reported the socket closed. */
   #gone = false;
+  /** Reading has started (an accepted socket starts paused until its first read). */
+  #started = true;
+  /** Handed to Bun's TLS (upgradeTls): the socket's events are not ours any more. */
+  #detached = false;
 
   constructor(unixPath: string | null, accepted: boolean) {
     this.unixPath = unixPath;
@@ -227,10 +247,52 @@ class BunConnection implements RawSocket {
     }
   }
 
+  /**
+   * Pauses a freshly accepted socket: nothing is read from the kernel until the first
+   * read (or closeWrite/close), so that the socket can still be handed whole to Bun's TLS.
+   */
+  startPaused(): void {
+    if (this.socket === null || !this.#started) return;
+    this.#started = false;
+    this.socket.pause();
+  }
+
+  /** Starts reading if the socket is still paused since it was accepted. */
+  #start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    if (!this.#gone && !this.#paused && !this.#detached) this.socket?.resume();
+  }
+
+  /**
+   * For `upgradeTls`: gives up the Bun socket (paused: nothing is read until Bun's TLS
+   * takes it) and ignores its events from now on, or returns undefined, changing
+   * nothing, when anything was read, queued or written through this connection or it is
+   * ending or broken.
+   */
+  detachForTls(): BunTcpSocket | undefined {
+    const socket = this.socket;
+    if (
+      socket === null || this.#detached || this.#closed || this.#gone || this.#queued !== 0 || this.#reader !== null ||
+      this.#writer !== null || this.#eof || this.#error !== null || this.#writeClosed
+    ) return undefined;
+    this.#detached = true;
+    this.#eof = true; // this object reads and writes no more
+    this.#writeClosed = true;
+    if (this.#started) socket.pause();
+    this.#started = true;
+    return socket;
+  }
+
+  /** Whether the socket was handed to Bun's TLS. */
+  get detached(): boolean {
+    return this.#detached;
+  }
+
   // ---- handler side ----
 
   onData(chunk: Uint8Array): void {
-    if (this.#closed || chunk.length === 0) return;
+    if (this.#closed || this.#detached || chunk.length === 0) return;
     const reader = this.#reader;
     if (reader !== null && this.#queued === 0) {
       this.#reader = null;
@@ -254,12 +316,13 @@ class BunConnection implements RawSocket {
   }
 
   onEnd(): void {
+    if (this.#detached) return;
     this.#eof = true;
     this.#wakeReader();
   }
 
   onClose(error: unknown): void {
-    if (this.#gone) return;
+    if (this.#gone || this.#detached) return;
     this.#gone = true;
     if (error != null && !this.#eof) this.#error = error;
     else this.#eof = true;
@@ -273,7 +336,7 @@ class BunConnection implements RawSocket {
 
   onDrain(): void {
     const writer = this.#writer;
-    if (writer === null || this.socket === null) return;
+    if (writer === null || this.socket === null || this.#detached) return;
     const { data } = writer;
     const taken = this.socket.write(data, writer.offset, data.length - writer.offset);
     if (taken < 0) {
@@ -304,6 +367,7 @@ class BunConnection implements RawSocket {
   // ---- RawSocket ----
 
   read(maxBytes: number): Promise<Uint8Array | null> {
+    if (!this.#started) this.#start();
     if (this.#queued > 0) return Promise.resolve(this.#take(maxBytes));
     if (this.#error !== null) return Promise.reject(this.#error);
     if (this.#eof || this.#closed) return Promise.resolve(null);
@@ -314,6 +378,7 @@ class BunConnection implements RawSocket {
 
   /** `read` without a promise: calls back synchronously when a chunk is already there. */
   readCallback(maxBytes: number, onChunk: (chunk: Uint8Array | null) => void, onError: (error: unknown) => void): void {
+    if (!this.#started) this.#start();
     if (this.#queued > 0) onChunk(this.#take(maxBytes));
     else if (this.#error !== null) onError(this.#error);
     else if (this.#eof || this.#closed) onChunk(null);
@@ -376,6 +441,8 @@ class BunConnection implements RawSocket {
 
   async closeWrite(): Promise<void> {
     if (this.#writeClosed || this.#closed) return;
+    // Read from now on: the peer's FIN, then Bun's close, must be seen.
+    this.#start();
     const writer = this.#writer;
     if (writer !== null) {
       // Send end-of-stream after the pending write.
@@ -394,6 +461,9 @@ class BunConnection implements RawSocket {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#detached) return; // Bun's TLS owns the socket (and closes it)
+    // Read again (and drop it) so that the peer's FIN and Bun's close are seen.
+    this.#start();
     const socket = this.socket;
     this.#chunks = [];
     this.#head = 0;
@@ -433,7 +503,7 @@ const streamHandler: BunSocketHandler = {
   error(socket, error) {
     // Bun calls this when a handler throws (ours do not) or a TLS session fails.
     const connection = socket.data;
-    if (connection !== undefined) {
+    if (connection !== undefined && !connection.detached) {
       connection.onClose(error);
       socket.terminate();
     }
@@ -513,6 +583,7 @@ class BunListener implements RawListener {
     const connection = new BunConnection(this.unixPath, true);
     socket.data = connection;
     connection.attach(socket);
+    connection.startPaused();
     if (this.#closed) {
       connection.close();
       return;
@@ -773,6 +844,27 @@ async function getaddrinfo(host: string, family: 0 | 4 | 6): Promise<Array<{ add
   return results.map(({ address, family }) => ({ address, family }));
 }
 
+// ---------------------------------------------------------------------------------------
+// Native TLS.
+
+/**
+ * `Backend.upgradeTls` of the Bun adapter: Bun's own TLS (`socket.upgradeTLS`) on the
+ * socket of a fresh {@linkcode BunConnection}; undefined, touching nothing, for another
+ * backend's socket or one that has been read from (see backends/bun-tls.ts).
+ */
+function upgradeTls(socket: RawSocket, options: TlsEngineOptions): Promise<RawTlsSocket> | undefined {
+  if (!(socket instanceof BunConnection) || socket.unixPath !== null) return undefined;
+  const bunSocket = socket.detachForTls();
+  if (bunSocket === undefined) return undefined;
+  return import("./bun-tls.ts").then(
+    (module) => module.startBunTls(bunSocket, options),
+    (error: unknown) => {
+      bunSocket.end();
+      throw error;
+    },
+  );
+}
+
 /**
  * The Bun backend.
  *
@@ -796,4 +888,5 @@ export const bunBackend: Backend = {
   listenUnix,
   createUdpSocket,
   startTls: (transport, options) => import("./tls-engine.ts").then((engine) => engine.startTls(transport, options)),
+  upgradeTls,
 };
