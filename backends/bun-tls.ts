@@ -15,14 +15,19 @@
  * - `tls.ALPNProtocols` takes the wire format (length-prefixed names) as a string or an
  *   `ArrayBuffer`, not an array; `alpnProtocol` is `false` when none was agreed.
  * - Client side: `authorizationError` reports a chain that does not verify also with
- *   `rejectUnauthorized: false` (then `success` is true). Bun's own host name check uses
- *   `serverName`, or the peer's address when there is none; this file checks the identity
- *   itself instead (`checkServerIdentity` of tls-engine.ts, as the node engine does).
+ *   `rejectUnauthorized: false`. Bun's own host name check uses `serverName`, or the
+ *   peer's address when there is none; when it fails, `success` is false even with
+ *   `rejectUnauthorized: false`, though the handshake completed and the connection stays
+ *   open (`authorizationError` then names the first problem: the chain, else the name).
+ *   A peer that disconnects mid-handshake also gives `success` false (ECONNRESET). So a
+ *   handshake counts as done when `success` is true or the error is a certificate
+ *   verdict (an X509 verify code or the name check's), and this file checks the identity
+ *   itself (`checkServerIdentity` of tls-engine.ts, as the node engine does).
  * - Server side with `requestCert` and `rejectUnauthorized`, a missing or unverifiable
  *   client certificate fails the handshake (`success` false). Without `requestCert`,
  *   `authorizationError` is set anyway (no client certificate): it means nothing there.
- * - `tls.write(data, offset, length)` returns how many bytes it took (the rest is resent
- *   on `drain`), -1 once closed. `tls.shutdown()` sends close_notify and keeps reading
+ * - `tls.write(data, offset, length)` returns how many bytes it took (fewer when the
+ *   kernel's buffer is full: the rest is resent on `drain`). `tls.shutdown()` sends close_notify and keeps reading
  *   (TLS half-close works both ways); `end` fires on the peer's close_notify or FIN.
  * - `tls.close()` closes the connection with a FIN and no close_notify; `terminate()`
  *   resets it; `end()` sends close_notify first.
@@ -283,7 +288,16 @@ export class BunTlsSession implements RawTlsSocket {
   _onHandshake(socket: BunTlsSocket, success: boolean, authorizationError: Error | null): void {
     this._tls ??= socket;
     if (this.#handshake === null) return; // a renegotiation
-    const failure = success ? this.#verify(socket, authorizationError) : authorizationError ?? new Error("the TLS handshake failed");
+    // `success` is false also after a complete handshake whose peer Bun does not accept
+    // (its own host name check fails even with rejectUnauthorized: false): then the error
+    // is a certificate verdict, not a failure of the handshake (EPROTO, ECONNRESET). A
+    // server that requires a verified client certificate trusts Bun's verdict as it is.
+    const options = this._options;
+    const strict = options.serverSide && options.requestClientCertificate && options.verify;
+    const completed = success || (!strict && isCertificateVerdict(authorizationError));
+    const failure = completed
+      ? this.#verify(socket, authorizationError)
+      : authorizationError ?? new Error("the TLS handshake failed");
     if (failure !== undefined) this._failHandshake(failure);
     else this.#settleHandshake(undefined);
   }
@@ -582,6 +596,18 @@ export class BunTlsSession implements RawTlsSocket {
   #record(error: unknown): void {
     if (this.#error === undefined && !this.#closed) this.#error = error ?? new Error("TLS failure");
   }
+}
+
+/**
+ * Whether `error` is a certificate verification result (an OpenSSL X509 verify code, or
+ * the host name check's) rather than a failed handshake.
+ */
+function isCertificateVerdict(error: Error | null): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" && (
+    code === "ERR_TLS_CERT_ALTNAME_INVALID" ||
+    /^(UNABLE_TO_|CERT_|CRL_|ERROR_IN_|DEPTH_ZERO_SELF_SIGNED_CERT$|SELF_SIGNED_CERT_IN_CHAIN$|INVALID_|PATH_LENGTH_EXCEEDED$|HOSTNAME_MISMATCH$)/.test(code)
+  );
 }
 
 function safely<T>(get: () => T): T | undefined {

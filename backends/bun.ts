@@ -204,6 +204,8 @@ class BunConnection implements RawSocket {
   #started = true;
   /** Handed to Bun's TLS (upgradeTls): the socket's events are not ours any more. */
   #detached = false;
+  /** Bytes have arrived (then the socket cannot be handed to Bun's TLS any more). */
+  #received = false;
 
   constructor(unixPath: string | null, accepted: boolean) {
     this.unixPath = unixPath;
@@ -267,13 +269,13 @@ class BunConnection implements RawSocket {
   /**
    * For `upgradeTls`: gives up the Bun socket (paused: nothing is read until Bun's TLS
    * takes it) and ignores its events from now on, or returns undefined, changing
-   * nothing, when anything was read, queued or written through this connection or it is
-   * ending or broken.
+   * nothing, when any byte has arrived, a read or write is pending, or it is ending or
+   * broken.
    */
   detachForTls(): BunTcpSocket | undefined {
     const socket = this.socket;
     if (
-      socket === null || this.#detached || this.#closed || this.#gone || this.#queued !== 0 || this.#reader !== null ||
+      socket === null || this.#detached || this.#closed || this.#gone || this.#received || this.#reader !== null ||
       this.#writer !== null || this.#eof || this.#error !== null || this.#writeClosed
     ) return undefined;
     this.#detached = true;
@@ -293,6 +295,7 @@ class BunConnection implements RawSocket {
 
   onData(chunk: Uint8Array): void {
     if (this.#closed || this.#detached || chunk.length === 0) return;
+    this.#received = true;
     const reader = this.#reader;
     if (reader !== null && this.#queued === 0) {
       this.#reader = null;

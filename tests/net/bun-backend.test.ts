@@ -8,8 +8,9 @@ import * as fs from "node:fs";
 import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { type Backend, loadBackend, type RawListener, type RawSocket } from "../../src/backend.ts";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type Backend, loadBackend, type RawListener, type RawSocket, type RawTlsSocket, type TlsEngineOptions } from "../../src/backend.ts";
+import { makePki, type TestPki } from "../streams/tls-helpers.ts";
 import { runsOnlyOn } from "../helpers.ts";
 
 
@@ -486,6 +487,211 @@ const onBun = runsOnlyOn("bun", "tests/net/bun-backend.test.ts", "it tests the B
       expect(await backend.getaddrinfo("::1", 0)).toEqual([{ address: "::1", family: 6 }]);
       // Bun's own code for an unknown name (its node:dns says ENOTFOUND).
       await expect(backend.getaddrinfo("no-such-host.invalid", 0)).rejects.toMatchObject({ code: "DNS_ENOTFOUND" });
+    });
+
+    describe("native TLS (upgradeTls on Bun's socket.upgradeTLS)", () => {
+      let pki: TestPki;
+      beforeAll(() => {
+        pki = makePki();
+      });
+      afterAll(() => pki?.remove());
+
+      const serverOptions = (extra: Partial<TlsEngineOptions> = {}): TlsEngineOptions => ({
+        serverSide: true,
+        cert: pki.serverCert,
+        key: pki.serverKey,
+        verify: true,
+        requestClientCertificate: false,
+        signal: never,
+        ...extra,
+      });
+      const clientOptions = (extra: Partial<TlsEngineOptions> = {}): TlsEngineOptions => ({
+        serverSide: false,
+        hostname: "localhost",
+        ca: pki.caCert,
+        verify: true,
+        requestClientCertificate: false,
+        signal: never,
+        ...extra,
+      });
+
+      /** Both ends of a TLS connection on Bun's own TLS. */
+      async function tlsPair(
+        server: Partial<TlsEngineOptions> = {},
+        client: Partial<TlsEngineOptions> = {},
+      ): Promise<[client: RawTlsSocket, server: RawTlsSocket, plain: [RawSocket, RawSocket]]> {
+        const [plainClient, plainServer] = await pair();
+        const serving = backend.upgradeTls!(plainServer, serverOptions(server));
+        const connecting = backend.upgradeTls!(plainClient, clientOptions(client));
+        expect(serving).toBeDefined();
+        expect(connecting).toBeDefined();
+        const [tlsClient, tlsServer] = await Promise.all([connecting!, serving!]);
+        cleanups.push(() => tlsClient.close(), () => tlsServer.close());
+        return [tlsClient, tlsServer, [plainClient, plainServer]];
+      }
+
+      async function readAllTls(socket: RawTlsSocket): Promise<string> {
+        let all = "";
+        for (;;) {
+          const chunk = await socket.read(65536);
+          if (chunk === null) return all;
+          all += text(chunk);
+        }
+      }
+
+      it("an accepted socket reads nothing before its first read: a ClientHello that arrived is still there for upgradeTls", async () => {
+        // A real ClientHello, recorded from Bun's TLS client on a first connection.
+        const [hello, helloServer] = await pair();
+        const tlsClient = backend.upgradeTls!(hello, clientOptions());
+        expect(tlsClient).toBeDefined();
+        tlsClient!.catch(() => {});
+        const clientHello = await helloServer.read(65536);
+        expect(clientHello![0]).toBe(22); // a TLS handshake record
+        helloServer.close();
+        // A plain client sends it; once the server's reply to a later write came back, the
+        // ClientHello had long been readable on the server side: a reading socket would
+        // have taken it into its queue (and upgradeTls would decline).
+        const [client, server] = await pair();
+        await client.write(clientHello!);
+        await server.write(bytes("ping"));
+        expect(text(await client.read(100))).toBe("ping");
+        const serving = backend.upgradeTls!(server, serverOptions());
+        expect(serving).toBeDefined();
+        serving!.catch(() => {});
+        // Bun's TLS got the ClientHello: it answers with a ServerHello (a handshake record).
+        const reply = await client.read(65536);
+        expect(reply![0]).toBe(22);
+        client.close(); // this fake client cannot finish the handshake
+        await expect(serving).rejects.toBeDefined();
+      });
+
+      it("declines (undefined, socket untouched) once bytes have arrived, and for another backend's socket; the socket keeps working", async () => {
+        const [client, server] = await pair();
+        await client.write(bytes("early"));
+        expect(text(await server.read(100))).toBe("early");
+        expect(backend.upgradeTls!(server, serverOptions())).toBeUndefined();
+        // A connected socket with unread bytes in its queue: once a later round trip on
+        // another connection came back, Bun had read them.
+        await server.write(bytes("queued"));
+        const [other, otherServer] = await pair();
+        await other.write(bytes("x"));
+        expect(text(await otherServer.read(100))).toBe("x");
+        expect(backend.upgradeTls!(client, clientOptions())).toBeUndefined();
+        expect(text(await client.read(100))).toBe("queued");
+        await client.write(bytes("still plain"));
+        expect(text(await server.read(100))).toBe("still plain");
+        // Another backend's socket.
+        const node = await loadBackend("node");
+        const listener = await node.listenTcp({ host: "127.0.0.1", port: 0, backlog: 8, reuseAddress: false, ipv6Only: false });
+        cleanups.push(() => listener.close());
+        const foreign = await node.connectTcp("127.0.0.1", listener.info.localPort!, { signal: never });
+        cleanups.push(() => foreign.close());
+        expect(backend.upgradeTls!(foreign, clientOptions())).toBeUndefined();
+      });
+
+      it("handshakes both ways, moves data, half-closes with close_notify, and ignores the plain socket afterwards", async () => {
+        const [client, server, [plainClient, plainServer]] = await tlsPair({ alpnProtocols: ["h2", "http/1.1"] }, { alpnProtocols: ["http/1.1"] });
+        expect(client.session.alpnProtocol).toBe("http/1.1");
+        expect(server.session.alpnProtocol).toBe("http/1.1");
+        expect(client.session.tlsVersion).toMatch(/^TLSv1\.[23]$/);
+        expect(client.session.peerCertificateBinary).toEqual(pki.serverCertDer);
+        expect(client.session.peerCertificateBinary!.constructor).toBe(Uint8Array);
+        expect(server.session.peerCertificate).toBeNull(); // none requested
+        expect(client.closeNotifyReceived).toBe(true);
+        // The plain sockets belong to Bun's TLS now: closing them does nothing.
+        plainClient.close();
+        plainServer.close();
+        await client.write(bytes("hello"));
+        expect(text(await server.read(100))).toBe("hello");
+        await client.closeWrite();
+        await client.closeWrite(); // once
+        await expect(client.write(bytes("late"))).rejects.toMatchObject({ code: "ERR_STREAM_WRITE_AFTER_END" });
+        expect(await server.read(100)).toBeNull();
+        expect(server.tryRead!(100)).toBeUndefined();
+        await server.write(bytes("after your close_notify"));
+        await server.closeWrite();
+        expect(await readAllTls(client)).toBe("after your close_notify");
+        await expect(client.unwrap()).rejects.toMatchObject({ code: "ERR_TLS_NATIVE_UNWRAP" });
+        await client.close();
+        await client.close(); // idempotent
+      });
+
+      it("close() ends the connection without close_notify; the peer reads the end", async () => {
+        const [client, server] = await tlsPair();
+        await server.write(bytes("bye"));
+        await server.close();
+        expect(await readAllTls(client)).toBe("bye");
+        await expect(server.read(10)).rejects.toThrow();
+      });
+
+      it("backpressure: a big write stays pending while nobody reads, then completes; 8 MiB back", async () => {
+        const [client, server] = await tlsPair();
+        const size = 32 << 20;
+        const data = pattern(size, 3);
+        let done = false;
+        const writing = client.write(data).then(() => (done = true));
+        await sleep(200);
+        expect(done).toBe(false); // the reader's queue stops at its high-water mark
+        expect(await readExactlyTls(server, size)).toEqual(data);
+        await writing;
+        const back = data.subarray(0, 8 << 20);
+        const answering = server.write(back);
+        expect(await readExactlyTls(client, back.length)).toEqual(back);
+        await answering;
+      });
+
+      async function readExactlyTls(socket: RawTlsSocket, n: number): Promise<Uint8Array> {
+        const all = new Uint8Array(n);
+        let offset = 0;
+        while (offset < n) {
+          const chunk = await socket.read(n - offset);
+          if (chunk === null) throw new Error("early end");
+          all.set(chunk, offset);
+          offset += chunk.length;
+        }
+        return all;
+      }
+
+      it("verifies: the host name (ERR_TLS_CERT_ALTNAME_INVALID), IP addresses, an unknown CA; verify: false accepts", async () => {
+        await expect(tlsPair({}, { hostname: "example.com" })).rejects.toMatchObject({ code: "ERR_TLS_CERT_ALTNAME_INVALID" });
+        await expect(tlsPair({}, { hostname: "127.0.0.2" })).rejects.toMatchObject({ code: "ERR_TLS_CERT_ALTNAME_INVALID" });
+        await expect(tlsPair({}, { ca: pki.selfSignedCert })).rejects.toBeDefined();
+        const [byIp] = await tlsPair({}, { hostname: "127.0.0.1" });
+        expect(byIp.session.peerCertificateBinary).toEqual(pki.serverCertDer);
+        // Bun's `handshake` says success: false here (its own name check), yet the
+        // connection is up.
+        const [unverified, server] = await tlsPair({}, { ca: undefined, hostname: "example.com", verify: false });
+        expect(unverified.session.tlsVersion).toMatch(/^TLSv1\.[23]$/);
+        await unverified.write(bytes("unverified"));
+        expect(text(await server.read(100))).toBe("unverified");
+        await server.write(bytes("fine"));
+        expect(text(await unverified.read(100))).toBe("fine");
+      });
+
+      it("client certificates: required and verified on the server side, or requested and accepted with verify: false", async () => {
+        const required = { ca: pki.caCert, requestClientCertificate: true };
+        const [, server] = await tlsPair(required, { cert: pki.clientCert, key: pki.clientKey });
+        expect((server.session.peerCertificate?.subject as { CN?: string }).CN).toBe("client");
+        // None, or one the CA did not sign: the server's handshake fails.
+        for (const client of [{}, { cert: pki.selfSignedCert, key: pki.selfSignedKey }]) {
+          const [plainClient, plainServer] = await pair();
+          const serving = backend.upgradeTls!(plainServer, serverOptions(required))!;
+          const connecting = backend.upgradeTls!(plainClient, clientOptions(client))!;
+          connecting.then((socket) => socket.close(), () => {});
+          await expect(serving).rejects.toBeDefined();
+        }
+        const [, lenient] = await tlsPair({ ...required, verify: false }, { cert: pki.selfSignedCert, key: pki.selfSignedKey });
+        expect(lenient.session.peerCertificate).not.toBeNull();
+      });
+
+      it("an aborted signal abandons the handshake and closes the socket", async () => {
+        const [client, server] = await pair();
+        const controller = new AbortController();
+        const serving = backend.upgradeTls!(server, serverOptions({ signal: controller.signal }))!;
+        controller.abort(new Error("gave up"));
+        await expect(serving).rejects.toThrow("gave up");
+        expect(await client.read(100)).toBeNull(); // the server's side was closed
+      });
     });
   });
 }
