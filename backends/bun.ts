@@ -856,7 +856,7 @@ async function getaddrinfo(host: string, family: 0 | 4 | 6): Promise<Array<{ add
  * backend's socket or one that has been read from (see backends/bun-tls.ts).
  */
 function upgradeTls(socket: RawSocket, options: TlsEngineOptions): Promise<RawTlsSocket> | undefined {
-  if (!(socket instanceof BunConnection) || socket.unixPath !== null) return undefined;
+  if (!(socket instanceof BunConnection)) return undefined;
   const bunSocket = socket.detachForTls();
   if (bunSocket === undefined) return undefined;
   return import("./bun-tls.ts").then(

@@ -684,6 +684,22 @@ const onBun = runsOnlyOn("bun", "tests/net/bun-backend.test.ts", "it tests the B
         expect(lenient.session.peerCertificate).not.toBeNull();
       });
 
+      it("works over a Unix socket too (a TLSListener over a Unix listener)", async () => {
+        const dir = fs.mkdtempSync(path.join(os.tmpdir(), "anyts-bun-tls-"));
+        cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+        const socketPath = path.join(dir, "tls.sock");
+        const listener = await backend.listenUnix(socketPath, { backlog: 8 });
+        cleanups.push(() => listener.close());
+        const [plainClient, plainServer] = await Promise.all([backend.connectUnix(socketPath, { signal: never }), listener.accept()]);
+        const [client, server] = await Promise.all([
+          backend.upgradeTls!(plainClient, clientOptions())!,
+          backend.upgradeTls!(plainServer, serverOptions())!,
+        ]);
+        cleanups.push(() => client.close(), () => server.close());
+        await client.write(bytes("over unix"));
+        expect(text(await server.read(100))).toBe("over unix");
+      });
+
       it("an aborted signal abandons the handshake and closes the socket", async () => {
         const [client, server] = await pair();
         const controller = new AbortController();
