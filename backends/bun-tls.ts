@@ -316,7 +316,7 @@ export class BunTlsSession implements RawTlsSocket {
     }
     // Bun's own host name check (on `serverName` or the peer's address) is not the one
     // wanted: the identity is checked below, on `hostname`.
-    if (authorizationError !== null && (authorizationError as { code?: unknown }).code !== "ERR_TLS_CERT_ALTNAME_INVALID") {
+    if (authorizationError != null && (authorizationError as { code?: unknown }).code !== "ERR_TLS_CERT_ALTNAME_INVALID") {
       return authorizationError;
     }
     const certificate = peerCertificateOf(socket);
