@@ -360,8 +360,8 @@ export interface Backend {
    * Optional fast path of {@linkcode Backend.startTls}: hands `socket`, a fresh socket of
    * this backend, to the runtime's own TLS (no JavaScript between the two), which then
    * owns it. The core calls it only for `connectTcp(..., { tls })` and `TLSListener` with
-   * `standardCompatible: false` (no runtime's native TLS tells a close_notify from a
-   * ragged EOF), and only while nothing has been read from `socket`.
+   * `standardCompatible: false` (neither Node's nor Bun's native TLS tells a close_notify
+   * from a ragged EOF), and only while nothing has been read from `socket`.
    *
    * Returns `undefined`, without touching `socket`, when it cannot take this socket (not
    * one of its own, or bytes already received): the core then uses `startTls`. Otherwise

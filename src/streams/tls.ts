@@ -248,7 +248,8 @@ function describeError(error: unknown): string {
  * when it is closed or unwrapped. `TLSStream.wrap` always works this way. With
  * `standardCompatible: false`, `connectTcp` and {@linkcode TLSListener} (over
  * a socket listener) instead hand the fresh socket to the runtime's own TLS where the
- * backend can (`Backend.upgradeTls`: the node backend), which is much faster; such a
+ * backend can (`Backend.upgradeTls`: node:tls on the node backend, Bun's own TLS on the
+ * bun backend; not the deno backend), which is much faster; such a
  * stream has the same options, attributes and errors, but `unwrap()` throws a
  * `TypeError` (for STARTTLS, connect without `tls` and call `TLSStream.wrap`).
  *
