@@ -423,6 +423,20 @@ export class NodeTlsSocket implements RawTlsSocket {
   /** @ignore */
   _onData(chunk: Uint8Array): void {
     if (this._discarding || this._closed) return;
+    const resolve = this._readResolve;
+    if (resolve !== undefined && this._queue.length === 0) {
+      // The waiting read takes the chunk at once (the common case of a busy stream).
+      this._readResolve = this._readReject = undefined;
+      const max = this._readMax;
+      if (chunk.length > max) {
+        this._queue.push(chunk.subarray(max));
+        this._queued += chunk.length - max;
+        chunk = chunk.subarray(0, max);
+      }
+      resolve(chunk);
+      this._wake();
+      return;
+    }
     this._queue.push(chunk);
     this._queued += chunk.length;
     if (this._queued >= QUEUE_LIMIT) this._socket.pause();
@@ -431,14 +445,63 @@ export class NodeTlsSocket implements RawTlsSocket {
 
   /** The next plaintext chunk (1 to `maxBytes` bytes), or `null` at end of stream. */
   read(maxBytes: number): Promise<Uint8Array | null> {
-    return this._until(() => {
-      if (this._queue.length !== 0) return this._take(maxBytes);
-      if (this._error !== undefined) throw this._error;
-      if (this._closed) throw new Error("the TLS session is closed");
-      if (this._ended || (this._feedStopped && this._closeNotifyReceived)) return null;
-      return undefined;
-    });
+    let ready: Uint8Array | null | undefined;
+    try {
+      ready = this._readNow(maxBytes);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    if (ready !== undefined) return Promise.resolve(ready);
+    // At most one read is pending (the contract): its callbacks live here, and one
+    // prebound waiter re-checks on every state change; nothing is allocated per check.
+    this._readMax = maxBytes;
+    const reading = new Promise<Uint8Array | null>(this._readExecutor);
+    this._waiters.push(this._serveRead);
+    return reading;
   }
+
+  /** @ignore What a read returns now: a chunk, `null` at the end, or undefined to wait; throws the failure. */
+  _readNow(maxBytes: number): Uint8Array | null | undefined {
+    if (this._queue.length !== 0) return this._take(maxBytes);
+    if (this._error !== undefined) throw this._error;
+    if (this._closed) throw new Error("the TLS session is closed");
+    if (this._ended || (this._feedStopped && this._closeNotifyReceived)) return null;
+    return undefined;
+  }
+
+  /** @ignore The pending read's callbacks and size. */
+  _readResolve: ((chunk: Uint8Array | null) => void) | undefined = undefined;
+  /** @ignore */
+  _readReject: ((error: unknown) => void) | undefined = undefined;
+  /** @ignore */
+  _readMax = 0;
+
+  /** @ignore */
+  _readExecutor = (resolve: (chunk: Uint8Array | null) => void, reject: (error: unknown) => void): void => {
+    this._readResolve = resolve;
+    this._readReject = reject;
+  };
+
+  /** @ignore The pending read's waiter: settles it once `_readNow` has an answer. */
+  _serveRead = (): void => {
+    const resolve = this._readResolve;
+    const reject = this._readReject;
+    if (resolve === undefined || reject === undefined) return; // served by _onData
+    let ready: Uint8Array | null | undefined;
+    try {
+      ready = this._readNow(this._readMax);
+    } catch (error) {
+      this._readResolve = this._readReject = undefined;
+      reject(error);
+      return;
+    }
+    if (ready === undefined) {
+      this._waiters.push(this._serveRead);
+      return;
+    }
+    this._readResolve = this._readReject = undefined;
+    resolve(ready);
+  };
 
   /** A plaintext chunk (1 to `maxBytes` bytes) already decrypted, or undefined: no waiting. */
   tryRead(maxBytes: number): Uint8Array | undefined {

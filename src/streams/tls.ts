@@ -14,6 +14,7 @@ import {
   BrokenResourceError,
   BusyResourceError,
   Cancelled,
+  cancelledWithoutStack,
   ClosedResourceError,
   EndOfStream,
   TimeoutError,
@@ -286,12 +287,28 @@ export class TLSStream extends ByteStreamBase {
   _receiving = false;
   /** @ignore */
   _sending = false;
-  /** @ignore A read kept from a cancelled receive. */
+  /** @ignore The engine's read in flight (perhaps for a receive that was cancelled). */
   _pendingRead: Promise<Uint8Array | null> | undefined = undefined;
+  /** @ignore The engine reported the end of the plaintext to nobody waiting. */
+  _rawEnded = false;
   /** @ignore Plaintext received but not returned yet. */
   _leftover: Uint8Array | undefined = undefined;
-  /** @ignore The write of a cancelled send, still in flight. */
+  /** @ignore The engine's write in flight (perhaps for a send that was cancelled). */
   _pendingWrite: Promise<void> | undefined = undefined;
+  /** @ignore The receive waiting for `_pendingRead`, as in SocketStream. */
+  _receiveResolve: ((chunk: Uint8Array) => void) | undefined = undefined;
+  /** @ignore */
+  _receiveReject: ((error: unknown) => void) | undefined = undefined;
+  /** @ignore */
+  _receiveMax = 0;
+  /** @ignore The scope of the waiting receive (its cancellation wakes it). */
+  _receiveScope: CancelScope | undefined = undefined;
+  /** @ignore The send waiting for `_pendingWrite`. */
+  _sendResolve: (() => void) | undefined = undefined;
+  /** @ignore */
+  _sendReject: ((error: unknown) => void) | undefined = undefined;
+  /** @ignore */
+  _sendScope: CancelScope | undefined = undefined;
   /** @ignore */
   _eofSent = false;
   /** @ignore The end of stream was seen (clean, or ragged and tolerated). */
@@ -379,7 +396,20 @@ export class TLSStream extends ByteStreamBase {
    * }
    * ```
    */
-  async receive(maxBytes: number = 65536): Promise<Uint8Array> {
+  receive(maxBytes: number = 65536): Promise<Uint8Array> {
+    try {
+      return this._receive(maxBytes);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /**
+   * @ignore `receive`, throwing its early errors. The wait is SocketStream's: the
+   * callbacks and the executor are made once per stream, and a cancelled receive leaves
+   * the engine's read in flight; what it brings goes to the next receive.
+   */
+  _receive(maxBytes: number): Promise<Uint8Array> {
     if (maxBytes !== 65536) validateMaxBytes(maxBytes);
     this._checkUsable();
     if (this._receiving) throw new BusyResourceError("receiving");
@@ -387,49 +417,92 @@ export class TLSStream extends ByteStreamBase {
     const source = scope._cancelledBy();
     if (source !== undefined) throw new Cancelled(source._cancelReason);
     const leftover = this._leftover;
-    if (leftover !== undefined) return this._take(leftover, maxBytes);
+    if (leftover !== undefined) return Promise.resolve(this._take(leftover, maxBytes));
     if (this._error !== undefined) throw this._broken(this._error);
     if (this._eofReceived) throw new EndOfStream();
-    // Plaintext already decrypted (the engine decrypts every record that arrived at once,
-    // and a receive usually takes one): no promise round through the engine.
+    if (this._rawEnded) throw this._endOfPlaintext();
     if (this._pendingRead === undefined) {
+      // Plaintext already decrypted (the engine decrypts every record that arrived at
+      // once, and a receive usually takes one): no promise round through the engine.
       const ready = this._raw.tryRead?.(maxBytes);
-      if (ready !== undefined) return this._take(ready, maxBytes);
+      if (ready !== undefined) return Promise.resolve(this._take(ready, maxBytes));
+      const reading = this._raw.read(maxBytes);
+      this._pendingRead = reading;
+      reading.then(this._onRead, this._onReadError);
     }
     this._receiving = true;
-    try {
-      let reading = this._pendingRead;
-      if (reading === undefined) {
-        reading = this._raw.read(maxBytes);
-        reading.catch(noop);
-        this._pendingRead = reading;
-      }
-      let chunk: Uint8Array | null;
-      try {
-        chunk = await waitFor(reading, scope);
-      } catch (error) {
-        if (error instanceof Cancelled) throw error; // the read stays pending for the next receive
-        this._pendingRead = undefined;
-        this._checkUsable();
-        throw this._fail(error);
-      }
-      this._pendingRead = undefined;
-      this._checkUsable();
-      if (chunk === null) {
-        if (!this._raw.closeNotifyReceived && this.standardCompatible) {
-          throw this._fail(new Error("the transport ended without close_notify (ragged EOF)"));
-        }
-        this._eofReceived = true;
-        throw new EndOfStream();
-      }
-      return this._take(chunk, maxBytes);
-    } finally {
-      this._receiving = false;
+    this._receiveMax = maxBytes;
+    (scope._waiters ??= new Set()).add(this._onReceiveCancelled);
+    this._receiveScope = scope;
+    return new Promise<Uint8Array>(this._receiveExecutor);
+  }
+
+  /** @ignore What a receive throws once the engine's plaintext has ended. */
+  _endOfPlaintext(): Error {
+    if (!this._raw.closeNotifyReceived && this.standardCompatible) {
+      return this._fail(new Error("the transport ended without close_notify (ragged EOF)"));
+    }
+    this._eofReceived = true;
+    return new EndOfStream();
+  }
+
+  /** @ignore */
+  _receiveExecutor = (resolve: (chunk: Uint8Array) => void, reject: (error: unknown) => void): void => {
+    this._receiveResolve = resolve;
+    this._receiveReject = reject;
+  };
+
+  /** @ignore Forgets the waiting receive (its callbacks were taken already). */
+  _clearReceiver(): void {
+    this._receiveResolve = this._receiveReject = undefined;
+    this._receiving = false;
+    const scope = this._receiveScope;
+    if (scope !== undefined) {
+      this._receiveScope = undefined;
+      scope._waiters!.delete(this._onReceiveCancelled);
     }
   }
 
+  /** @ignore The engine's read brought plaintext or the end of it. */
+  _onRead = (chunk: Uint8Array | null): void => {
+    this._pendingRead = undefined;
+    if (this._state !== "open") return; // aclose() failed a waiting receive already
+    const resolve = this._receiveResolve;
+    const reject = this._receiveReject;
+    if (resolve === undefined || reject === undefined) {
+      // Its receive was cancelled: the next receive gets this.
+      if (chunk === null) this._rawEnded = true;
+      else this._leftover = chunk;
+      return;
+    }
+    this._clearReceiver();
+    if (chunk === null) reject(this._endOfPlaintext());
+    else resolve(this._take(chunk, this._receiveMax));
+  };
+
+  /** @ignore The engine's read failed: the connection is broken. */
+  _onReadError = (error: unknown): void => {
+    this._pendingRead = undefined;
+    if (this._state !== "open") return;
+    const failure = this._fail(error);
+    const reject = this._receiveReject;
+    if (reject === undefined) return;
+    this._clearReceiver();
+    reject(failure);
+  };
+
+  /** @ignore A cancelled receive: the engine's read stays in flight. */
+  _onReceiveCancelled = (source: CancelScope): void => {
+    const reject = this._receiveReject;
+    if (reject === undefined) return;
+    this._clearReceiver();
+    reject(cancelledWithoutStack(source._cancelReason));
+  };
+
   /**
-   * Encrypts and sends `data`; resolves when the transport has taken it.
+   * Encrypts and sends `data`; resolves when the transport has taken it. A send cancelled
+   * before the engine took `data` sends nothing; one cancelled after may have sent it
+   * (the next send waits for that write first).
    *
    * @example
    * ```ts
@@ -439,7 +512,16 @@ export class TLSStream extends ByteStreamBase {
    * }
    * ```
    */
-  async send(data: Uint8Array): Promise<void> {
+  send(data: Uint8Array): Promise<void> {
+    try {
+      return this._send(data);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** @ignore `send`, throwing its early errors; the wait is made like a receive's. */
+  _send(data: Uint8Array): Promise<void> {
     if (!(data instanceof Uint8Array)) throw new TypeError(`data must be a Uint8Array, got ${describe(data)}`);
     this._checkUsable();
     if (this._sending) throw new BusyResourceError("sending");
@@ -448,23 +530,78 @@ export class TLSStream extends ByteStreamBase {
     if (source !== undefined) throw new Cancelled(source._cancelReason);
     if (this._error !== undefined) throw this._broken(this._error);
     if (this._eofSent) throw new ClosedResourceError("cannot send after sendEof()");
-    if (data.length === 0) return;
+    if (data.length === 0) return Promise.resolve();
+    if (this._pendingWrite !== undefined) return this._sendAfterPendingWrite(data, scope);
+    this._write(data);
+    this._sending = true;
+    (scope._waiters ??= new Set()).add(this._onSendCancelled);
+    this._sendScope = scope;
+    return new Promise<void>(this._sendExecutor);
+  }
+
+  /** @ignore Hands `data` to the engine; `_onWritten` or `_onWriteError` follows. */
+  _write(data: Uint8Array): Promise<void> {
+    const writing = this._raw.write(data);
+    this._pendingWrite = writing;
+    writing.then(this._onWritten, this._onWriteError);
+    return writing;
+  }
+
+  /** @ignore A send after a cancelled one whose write is still in flight. */
+  async _sendAfterPendingWrite(data: Uint8Array, scope: CancelScope): Promise<void> {
     this._sending = true;
     try {
       await this._afterPendingWrite(scope);
-      const writing = this._raw.write(data);
-      this._pendingWrite = writing;
-      writing.then(() => {
-        if (this._pendingWrite === writing) this._pendingWrite = undefined;
-      }, (error) => {
-        if (this._pendingWrite === writing) this._pendingWrite = undefined;
-        if (this._state === "open") this._fail(error);
-      });
-      await this._waitWrite(writing, scope);
+      await this._waitWrite(this._write(data), scope);
     } finally {
       this._sending = false;
     }
   }
+
+  /** @ignore */
+  _sendExecutor = (resolve: () => void, reject: (error: unknown) => void): void => {
+    this._sendResolve = resolve;
+    this._sendReject = reject;
+  };
+
+  /** @ignore Forgets the waiting send (its callbacks were taken already). */
+  _clearSender(): void {
+    this._sendResolve = this._sendReject = undefined;
+    this._sending = false;
+    const scope = this._sendScope;
+    if (scope !== undefined) {
+      this._sendScope = undefined;
+      scope._waiters!.delete(this._onSendCancelled);
+    }
+  }
+
+  /** @ignore */
+  _onWritten = (): void => {
+    this._pendingWrite = undefined;
+    const resolve = this._sendResolve;
+    if (resolve === undefined) return;
+    this._clearSender();
+    resolve();
+  };
+
+  /** @ignore */
+  _onWriteError = (error: unknown): void => {
+    this._pendingWrite = undefined;
+    if (this._state !== "open") return;
+    const failure = this._fail(error);
+    const reject = this._sendReject;
+    if (reject === undefined) return;
+    this._clearSender();
+    reject(failure);
+  };
+
+  /** @ignore A cancelled send: the engine's write stays in flight. */
+  _onSendCancelled = (source: CancelScope): void => {
+    const reject = this._sendReject;
+    if (reject === undefined) return;
+    this._clearSender();
+    reject(cancelledWithoutStack(source._cancelReason));
+  };
 
   /** @ignore Waits for the write of an earlier, cancelled send. */
   async _afterPendingWrite(scope: CancelScope): Promise<void> {
@@ -472,7 +609,7 @@ export class TLSStream extends ByteStreamBase {
     if (pending !== undefined) await this._waitWrite(pending, scope);
   }
 
-  /** @ignore */
+  /** @ignore Waits for `writing` (tracked by `_write`, or close_notify's). */
   async _waitWrite(writing: Promise<void>, scope: CancelScope): Promise<void> {
     try {
       await waitFor(writing, scope);
@@ -592,6 +729,7 @@ export class TLSStream extends ByteStreamBase {
     if (this._state === "closed" || this._state === "unwrapped") return;
     const wasOpen = this._state === "open";
     this._state = "closed";
+    this._failWaiters();
     const scope = currentScope();
     if (wasOpen && this.standardCompatible && this._error === undefined && scope._cancelledBy() === undefined) {
       try {
@@ -626,6 +764,20 @@ export class TLSStream extends ByteStreamBase {
       this._attributes = attributeMap(entries, this.transportStream.extraAttributes);
     }
     return this._attributes;
+  }
+
+  /** @ignore A receive or send waiting in another task fails: the stream was closed. */
+  _failWaiters(): void {
+    const rejectReceive = this._receiveReject;
+    if (rejectReceive !== undefined) {
+      this._clearReceiver();
+      rejectReceive(new ClosedResourceError());
+    }
+    const rejectSend = this._sendReject;
+    if (rejectSend !== undefined) {
+      this._clearSender();
+      rejectSend(new ClosedResourceError());
+    }
   }
 
   /** @ignore Throws ClosedResourceError once closed or unwrapped. */

@@ -4,6 +4,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   BrokenResourceError,
+  CancelScope,
+  ClosedResourceError,
   connectTcp,
   createTcpListener,
   EndOfStream,
@@ -19,6 +21,7 @@ import {
 } from "../../mod.ts";
 import { backendsUnderTest } from "../../testing.ts";
 import { bytes, concatBytes, makePki, memoryPair, OpensslPeer, type TestPki, text } from "../streams/tls-helpers.ts";
+import { settle } from "../helpers.ts";
 import { caught } from "./helpers.ts";
 
 let pki: TestPki;
@@ -397,6 +400,39 @@ describe.each(backendsUnderTest())("TLS over TCP on the %s backend", (backend) =
         tg.cancelScope.cancel();
       });
       await silent.aclose();
+    }, { backend });
+  });
+
+  it("a cancelled receive loses nothing, and closing wakes a waiting receive, on either path", async () => {
+    await run(async () => {
+      for (const standardCompatible of [true, false]) {
+        const cancelled = new Event();
+        await withTlsServer({ standardCompatible }, async (stream) => {
+          await cancelled.wait();
+          await stream.send(bytes("after cancel"));
+          await caught(() => receiveUntil(stream, "nothing comes")); // until the client is gone
+        }, async ({ port }) => {
+          const stream = await connectTcp("127.0.0.1", port, { tls: { ca: pki.caCert, standardCompatible } });
+          expect(stream._pump === undefined).toBe(nativePath && !standardCompatible);
+          // A receive cancelled while it waits: the read it started is kept for the next one.
+          const scope = new CancelScope();
+          const receiving = scope.run(() => stream.receive());
+          scope.cancel();
+          expect(await receiving).toBeUndefined();
+          expect(scope.cancelledCaught).toBe(true);
+          cancelled.set();
+          expect(text(await stream.receive())).toBe("after cancel");
+          // Another task closes the stream while a receive waits.
+          await taskGroup(async (tg) => {
+            const waiting = tg.spawn(() => caught(() => stream.receive()));
+            await settle();
+            expect(waiting.status).toBe("pending");
+            await stream.aclose();
+            expect(await waiting).toBeInstanceOf(ClosedResourceError);
+          });
+          await expect(stream.send(bytes("late"))).rejects.toBeInstanceOf(ClosedResourceError);
+        });
+      }
     }, { backend });
   });
 
