@@ -164,9 +164,6 @@ export class NodeTlsSocket implements RawTlsSocket {
       write(chunk: Uint8Array, _encoding, callback) {
         self._writeTransport(chunk, callback);
       },
-      writev(chunks, callback) {
-        self._writeTransport(concat(chunks.map((entry) => entry.chunk as Uint8Array)), callback);
-      },
       final(callback) {
         // close_notify has been written; the transport itself stays open (the core
         // closes it, or hands it back after unwrap()). Bun's node:tls also gets here on
@@ -721,19 +718,6 @@ function ipv6Value(address: string): string | undefined {
   const groups = tail === undefined ? left : [...left, ...new Array(8 - left.length - right.length).fill("0"), ...right];
   if (groups.length !== 8) return undefined;
   return groups.map((group) => group.padStart(4, "0")).join("");
-}
-
-function concat(chunks: Uint8Array[]): Uint8Array {
-  if (chunks.length === 1) return chunks[0];
-  let size = 0;
-  for (const chunk of chunks) size += chunk.length;
-  const out = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    out.set(chunk, offset);
-    offset += chunk.length;
-  }
-  return out;
 }
 
 function halfCloseError(): Error {
