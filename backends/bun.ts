@@ -291,6 +291,11 @@ class BunConnection implements RawSocket {
     return this.#detached;
   }
 
+  /** Whether Bun reported the socket closed. */
+  get gone(): boolean {
+    return this.#gone;
+  }
+
   // ---- handler side ----
 
   onData(chunk: Uint8Array): void {
@@ -325,8 +330,9 @@ class BunConnection implements RawSocket {
   }
 
   onClose(error: unknown): void {
-    if (this.#gone || this.#detached) return;
+    if (this.#gone) return;
     this.#gone = true;
+    if (this.#detached) return; // Bun's TLS owns the socket: it reports the close itself
     if (error != null && !this.#eof) this.#error = error;
     else this.#eof = true;
     this.#wakeReader();
@@ -860,7 +866,12 @@ function upgradeTls(socket: RawSocket, options: TlsEngineOptions): Promise<RawTl
   const bunSocket = socket.detachForTls();
   if (bunSocket === undefined) return undefined;
   return import("./bun-tls.ts").then(
-    (module) => module.startBunTls(bunSocket, options),
+    (module) => {
+      // Loading the module may take an event-loop turn, in which the peer can hang up:
+      // then there is no socket left to upgrade (and no TLS event would ever come).
+      if (socket.gone) throw errnoError("ECONNRESET", "the peer closed the connection before the TLS handshake", "read");
+      return module.startBunTls(bunSocket, options);
+    },
     (error: unknown) => {
       bunSocket.end();
       throw error;
