@@ -40,6 +40,7 @@
  */
 import type { RawTlsSocket, TlsEngineOptions, TlsSessionInfo } from "../src/backend.ts";
 import { isIP } from "node:net";
+import { ChunkQueue, type PendingWrite, type Waiter, writeRest } from "./bun-io.ts";
 import { checkServerIdentity } from "./tls-engine.ts";
 
 // ---------------------------------------------------------------------------------------
@@ -100,20 +101,6 @@ interface BunTlsSocket {
 }
 
 // ---------------------------------------------------------------------------------------
-
-/** Above this many unread plaintext bytes the socket stops reading from the kernel. */
-const READ_HIGH_WATER = 512 * 1024;
-/** At or below this many unread bytes it reads again. */
-const READ_LOW_WATER = 128 * 1024;
-
-type Waiter<T> = { resolve(value: T): void; reject(error: unknown): void };
-
-interface PendingWrite {
-  data: Uint8Array;
-  offset: number;
-  resolve(): void;
-  reject(error: unknown): void;
-}
 
 const resolved: Promise<void> = Promise.resolve();
 const noop = () => {};
@@ -206,12 +193,13 @@ export class BunTlsSession implements RawTlsSocket {
   /** @ignore Bun's TLS socket (set by `upgradeTLS`). */
   _tls: BunTlsSocket | undefined = undefined;
 
-  // Unread plaintext: chunks[head..] hold `queued` bytes.
-  #chunks: Uint8Array[] = [];
-  #head = 0;
-  #queued = 0;
-  #paused = false;
-  #reader: (Waiter<Uint8Array | null> & { maxBytes: number }) | null = null;
+  /** Unread plaintext, and the read waiting for it. */
+  readonly #input = new ChunkQueue(
+    () => this._tls?.pause(),
+    () => {
+      if (!this.#gone) this._tls?.resume();
+    },
+  );
   /** The peer's close_notify or FIN arrived. */
   #ended = false;
   /** The first error; every later read and write rejects with it. */
@@ -352,26 +340,7 @@ export class BunTlsSession implements RawTlsSocket {
   /** @ignore */
   _onData(chunk: Uint8Array): void {
     if (this.#closed || chunk.length === 0) return;
-    const reader = this.#reader;
-    if (reader !== null && this.#queued === 0) {
-      this.#reader = null;
-      if (chunk.length > reader.maxBytes) {
-        this.#push(chunk.subarray(reader.maxBytes));
-        chunk = chunk.subarray(0, reader.maxBytes);
-      }
-      reader.resolve(chunk);
-      return;
-    }
-    this.#push(chunk);
-  }
-
-  #push(chunk: Uint8Array): void {
-    this.#chunks.push(chunk);
-    this.#queued += chunk.length;
-    if (this.#queued > READ_HIGH_WATER && !this.#paused && this._tls !== undefined) {
-      this.#paused = true;
-      this._tls.pause();
-    }
+    this.#input.arrive(chunk);
   }
 
   /** @ignore */
@@ -379,18 +348,11 @@ export class BunTlsSession implements RawTlsSocket {
     const writer = this.#writer;
     const tls = this._tls;
     if (writer === null || tls === undefined) return;
-    const { data } = writer;
-    const taken = tls.write(data, writer.offset, data.length - writer.offset);
-    if (taken < 0) {
-      this.#writer = null;
-      writer.reject(this.#writeError());
-      return;
-    }
-    writer.offset += taken;
-    if (writer.offset >= data.length) {
-      this.#writer = null;
-      writer.resolve();
-    }
+    const outcome = writeRest(writer, tls);
+    if (outcome === "more") return;
+    this.#writer = null;
+    if (outcome === "done") writer.resolve();
+    else writer.reject(this.#writeError());
   }
 
   /** @ignore The peer's close_notify or FIN. */
@@ -434,49 +396,25 @@ export class BunTlsSession implements RawTlsSocket {
 
   /** The next plaintext chunk (1 to `maxBytes` bytes), or `null` at end of stream. */
   read(maxBytes: number): Promise<Uint8Array | null> {
-    if (this.#queued > 0) return Promise.resolve(this.#take(maxBytes));
+    if (this.#input.queued > 0) return Promise.resolve(this.#input.take(maxBytes));
     if (this.#error !== undefined) return Promise.reject(this.#error);
     if (this.#closed) return Promise.reject(closedError());
     if (this.#ended) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
-      this.#reader = { resolve, reject, maxBytes };
+      this.#input.reader = { resolve, reject, maxBytes };
     });
   }
 
   /** A plaintext chunk (1 to `maxBytes` bytes) already decrypted, or undefined: no waiting. */
   tryRead(maxBytes: number): Uint8Array | undefined {
-    return this.#queued > 0 ? this.#take(maxBytes) : undefined;
-  }
-
-  /** Takes up to `maxBytes` from the queue (not empty). */
-  #take(maxBytes: number): Uint8Array {
-    const chunks = this.#chunks;
-    let chunk = chunks[this.#head]!;
-    if (chunk.length > maxBytes) {
-      chunks[this.#head] = chunk.subarray(maxBytes);
-      chunk = chunk.subarray(0, maxBytes);
-    } else {
-      chunks[this.#head] = undefined as unknown as Uint8Array;
-      if (++this.#head === chunks.length) {
-        chunks.length = 0;
-        this.#head = 0;
-      } else if (this.#head >= 1024) {
-        chunks.splice(0, this.#head);
-        this.#head = 0;
-      }
-    }
-    this.#queued -= chunk.length;
-    if (this.#paused && this.#queued <= READ_LOW_WATER) {
-      this.#paused = false;
-      if (!this.#gone) this._tls?.resume();
-    }
-    return chunk;
+    return this.#input.queued > 0 ? this.#input.take(maxBytes) : undefined;
   }
 
   #wakeReader(): void {
-    const reader = this.#reader;
-    if (reader === null || this.#queued > 0) return;
-    this.#reader = null;
+    const input = this.#input;
+    const reader = input.reader;
+    if (reader === null || input.queued > 0) return;
+    input.reader = null;
     if (this.#error !== undefined) reader.reject(this.#error);
     else if (this.#closed) reader.reject(closedError());
     else reader.resolve(null);
@@ -534,9 +472,7 @@ export class BunTlsSession implements RawTlsSocket {
     if (!this.#closed) {
       this.#closed = true;
       this.#closeSocket();
-      this.#chunks = [];
-      this.#head = 0;
-      this.#queued = 0;
+      this.#input.clear();
       this.#wakeReader();
       const writer = this.#writer;
       if (writer !== null) {

@@ -35,6 +35,7 @@ import {
   standardClock,
   type TlsEngineOptions,
 } from "../src/backend.ts";
+import { ChunkQueue, type PendingWrite, type Waiter, writeRest } from "./bun-io.ts";
 import type { BunUpgradableSocket } from "./bun-tls.ts";
 
 // ---------------------------------------------------------------------------------------
@@ -162,19 +163,6 @@ function familyOf(address: string): "IPv4" | "IPv6" {
 // ---------------------------------------------------------------------------------------
 // TCP and Unix stream sockets.
 
-/** Above this many unread bytes the socket stops reading from the kernel. */
-const READ_HIGH_WATER = 512 * 1024;
-/** At or below this many unread bytes it reads again. */
-const READ_LOW_WATER = 128 * 1024;
-
-type Waiter<T> = { resolve(value: T): void; reject(error: unknown): void };
-
-interface PendingWrite {
-  data: Uint8Array;
-  offset: number;
-  resolve(): void;
-  reject(error: unknown): void;
-}
 
 /** A Bun socket behind the RawSocket contract; also the socket's `data` (handler state). */
 class BunConnection implements RawSocket {
@@ -185,12 +173,13 @@ class BunConnection implements RawSocket {
   readonly accepted: boolean;
   #info: SocketInfo | null = null;
 
-  // Unread chunks: chunks[head..] hold `queued` bytes.
-  #chunks: Uint8Array[] = [];
-  #head = 0;
-  #queued = 0;
-  #paused = false;
-  #reader: (Waiter<Uint8Array | null> & { maxBytes: number }) | null = null;
+  /** Unread chunks, and the read waiting for one. */
+  readonly #input = new ChunkQueue(
+    () => this.socket?.pause(),
+    () => {
+      if (!this.#gone) this.socket?.resume();
+    },
+  );
   #eof = false;
   #error: unknown = null;
 
@@ -263,7 +252,7 @@ class BunConnection implements RawSocket {
   #start(): void {
     if (this.#started) return;
     this.#started = true;
-    if (!this.#gone && !this.#paused && !this.#detached) this.socket?.resume();
+    if (!this.#gone && !this.#input.paused && !this.#detached) this.socket?.resume();
   }
 
   /**
@@ -275,7 +264,7 @@ class BunConnection implements RawSocket {
   detachForTls(): BunTcpSocket | undefined {
     const socket = this.socket;
     if (
-      socket === null || this.#detached || this.#closed || this.#gone || this.#received || this.#reader !== null ||
+      socket === null || this.#detached || this.#closed || this.#gone || this.#received || this.#input.reader !== null ||
       this.#writer !== null || this.#eof || this.#error !== null || this.#writeClosed
     ) return undefined;
     this.#detached = true;
@@ -301,26 +290,7 @@ class BunConnection implements RawSocket {
   onData(chunk: Uint8Array): void {
     if (this.#closed || this.#detached || chunk.length === 0) return;
     this.#received = true;
-    const reader = this.#reader;
-    if (reader !== null && this.#queued === 0) {
-      this.#reader = null;
-      if (chunk.length > reader.maxBytes) {
-        this.#push(chunk.subarray(reader.maxBytes));
-        chunk = chunk.subarray(0, reader.maxBytes);
-      }
-      reader.resolve(chunk);
-      return;
-    }
-    this.#push(chunk);
-  }
-
-  #push(chunk: Uint8Array): void {
-    this.#chunks.push(chunk);
-    this.#queued += chunk.length;
-    if (this.#queued > READ_HIGH_WATER && !this.#paused && this.socket !== null) {
-      this.#paused = true;
-      this.socket.pause();
-    }
+    this.#input.arrive(chunk);
   }
 
   onEnd(): void {
@@ -346,24 +316,18 @@ class BunConnection implements RawSocket {
   onDrain(): void {
     const writer = this.#writer;
     if (writer === null || this.socket === null || this.#detached) return;
-    const { data } = writer;
-    const taken = this.socket.write(data, writer.offset, data.length - writer.offset);
-    if (taken < 0) {
-      this.#writer = null;
-      writer.reject(this.#writeError());
-      return;
-    }
-    writer.offset += taken;
-    if (writer.offset >= data.length) {
-      this.#writer = null;
-      writer.resolve();
-    }
+    const outcome = writeRest(writer, this.socket);
+    if (outcome === "more") return;
+    this.#writer = null;
+    if (outcome === "done") writer.resolve();
+    else writer.reject(this.#writeError());
   }
 
   #wakeReader(): void {
-    const reader = this.#reader;
-    if (reader === null || this.#queued > 0) return;
-    this.#reader = null;
+    const input = this.#input;
+    const reader = input.reader;
+    if (reader === null || input.queued > 0) return;
+    input.reader = null;
     if (this.#error !== null) reader.reject(this.#error);
     else reader.resolve(null);
   }
@@ -377,46 +341,21 @@ class BunConnection implements RawSocket {
 
   read(maxBytes: number): Promise<Uint8Array | null> {
     if (!this.#started) this.#start();
-    if (this.#queued > 0) return Promise.resolve(this.#take(maxBytes));
+    if (this.#input.queued > 0) return Promise.resolve(this.#input.take(maxBytes));
     if (this.#error !== null) return Promise.reject(this.#error);
     if (this.#eof || this.#closed) return Promise.resolve(null);
     return new Promise((resolve, reject) => {
-      this.#reader = { resolve, reject, maxBytes };
+      this.#input.reader = { resolve, reject, maxBytes };
     });
   }
 
   /** `read` without a promise: calls back synchronously when a chunk is already there. */
   readCallback(maxBytes: number, onChunk: (chunk: Uint8Array | null) => void, onError: (error: unknown) => void): void {
     if (!this.#started) this.#start();
-    if (this.#queued > 0) onChunk(this.#take(maxBytes));
+    if (this.#input.queued > 0) onChunk(this.#input.take(maxBytes));
     else if (this.#error !== null) onError(this.#error);
     else if (this.#eof || this.#closed) onChunk(null);
-    else this.#reader = { resolve: onChunk, reject: onError, maxBytes };
-  }
-
-  /** Takes up to `maxBytes` from the queue (not empty). */
-  #take(maxBytes: number): Uint8Array {
-    const chunks = this.#chunks;
-    let chunk = chunks[this.#head]!;
-    if (chunk.length > maxBytes) {
-      chunks[this.#head] = chunk.subarray(maxBytes);
-      chunk = chunk.subarray(0, maxBytes);
-    } else {
-      chunks[this.#head] = undefined as unknown as Uint8Array;
-      if (++this.#head === chunks.length) {
-        chunks.length = 0;
-        this.#head = 0;
-      } else if (this.#head >= 1024) {
-        chunks.splice(0, this.#head);
-        this.#head = 0;
-      }
-    }
-    this.#queued -= chunk.length;
-    if (this.#paused && this.#queued <= READ_LOW_WATER) {
-      this.#paused = false;
-      if (!this.#gone) this.socket?.resume();
-    }
-    return chunk;
+    else this.#input.reader = { resolve: onChunk, reject: onError, maxBytes };
   }
 
   write(data: Uint8Array): Promise<void> {
@@ -474,13 +413,11 @@ class BunConnection implements RawSocket {
     // Read again (and drop it) so that the peer's FIN and Bun's close are seen.
     this.#start();
     const socket = this.socket;
-    this.#chunks = [];
-    this.#head = 0;
-    this.#queued = 0;
+    this.#input.clear();
     if (!this.#gone && socket !== null) socket.end();
-    const reader = this.#reader;
+    const reader = this.#input.reader;
     if (reader !== null) {
-      this.#reader = null;
+      this.#input.reader = null;
       reader.resolve(null);
     }
     const writer = this.#writer;
