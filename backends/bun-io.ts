@@ -28,8 +28,7 @@ export type ChunkReader = Waiter<Uint8Array | null> & { maxBytes: number };
  *
  * @example
  * ```ts
- * import { ChunkQueue } from "./bun-io.ts";
- * const queue = new ChunkQueue(() => {}, () => {});
+ * declare const queue: { arrive(chunk: Uint8Array): void; take(maxBytes: number): Uint8Array }; // a ChunkQueue
  * queue.arrive(new Uint8Array([1, 2, 3]));
  * queue.take(2); // Uint8Array [1, 2]
  * queue.take(2); // Uint8Array [3]
@@ -131,7 +130,7 @@ export interface PendingWrite extends Waiter<void> {
  *
  * @example
  * ```ts
- * import { writeRest } from "./bun-io.ts";
+ * declare function writeRest(pending: object, socket: object): string; // this function
  * const pending = { data: new Uint8Array(10), offset: 4, resolve() {}, reject() {} };
  * writeRest(pending, { write: (_data, _offset, length) => length }); // "done"
  * ```
