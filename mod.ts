@@ -31,7 +31,7 @@ export {
   type RuntimeName,
   type SocketInfo,
   type TimerHandle,
-} from "./src/backend.ts";
+} from "./src/backend/index.ts";
 export { currentBackend, run, type RunOptions } from "./src/core/run.ts";
 export {
   CancelScope,
@@ -128,8 +128,10 @@ export {
   TextStream,
   type TextStreamOptions,
 } from "./src/streams/text.ts";
-export { TLSListener, type TLSListenerOptions, type TLSOptions, TLSStream } from "./src/streams/tls.ts";
-export type { RawTlsSocket, TlsEngineOptions, TlsSessionInfo, TlsTransport } from "./src/backend.ts";
+export { TLSStream } from "./src/streams/tls.ts";
+export type { TLSOptions } from "./src/streams/tls-options.ts";
+export { TLSListener, type TLSListenerOptions } from "./src/streams/tls-listener.ts";
+export type { RawTlsSocket, TlsEngineOptions, TlsSessionInfo, TlsTransport } from "./src/backend/index.ts";
 export {
   fromReadableStream,
   type FromReadableStreamOptions,

@@ -11,7 +11,7 @@
  *
  * @module
  */
-import { type BackendName, getAvailableBackends } from "./src/backend.ts";
+import { type BackendName, getAvailableBackends } from "./src/backend/index.ts";
 
 /**
  * The backends a test suite should run on in this runtime: every available one, native

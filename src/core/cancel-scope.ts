@@ -8,7 +8,7 @@
  *
  * @module
  */
-import { type Backend, getAvailableBackends, loadBackend, provisionalBackend, type TimerHandle } from "../backend.ts";
+import { type Backend, getAvailableBackends, loadBackend, provisionalBackend, type TimerHandle } from "../backend/index.ts";
 import { type Frame, frameStorage, type TaskIdentity } from "./context.ts";
 import { Cancelled } from "./errors.ts";
 

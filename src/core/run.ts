@@ -3,7 +3,7 @@
  *
  * @module
  */
-import { type BackendName, getAvailableBackends, loadBackend } from "../backend.ts";
+import { type BackendName, getAvailableBackends, loadBackend } from "../backend/index.ts";
 import { CancelScope, currentFrame, currentScope } from "./cancel-scope.ts";
 import { frameStorage } from "./context.ts";
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { RawSocket } from "../backend.ts";
+import type { RawSocket } from "../backend/index.ts";
 import { currentScope } from "../core/cancel-scope.ts";
 import { Cancelled, ConnectionFailed } from "../core/errors.ts";
 import { taskGroup } from "../core/task-group.ts";

@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { RawListener, RawSocket } from "../backend.ts";
+import type { RawListener, RawSocket } from "../backend/index.ts";
 import { currentScope } from "../core/cancel-scope.ts";
 import { BusyResourceError, Cancelled, ClosedResourceError } from "../core/errors.ts";
 import { type TaskGroup, taskGroup as openTaskGroup } from "../core/task-group.ts";

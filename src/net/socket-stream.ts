@@ -4,7 +4,7 @@
  *
  * @module
  */
-import type { RawSocket } from "../backend.ts";
+import type { RawSocket } from "../backend/index.ts";
 import { type CancelScope, currentScope } from "../core/cancel-scope.ts";
 import {
   BrokenResourceError,

@@ -23,7 +23,7 @@ import { MultiListener } from "./multi-listener.ts";
 import { openCancellable } from "./open.ts";
 import { SocketListener } from "./socket-listener.ts";
 import { SocketStream } from "./socket-stream.ts";
-import type { RawListener } from "../backend.ts";
+import type { RawListener } from "../backend/index.ts";
 
 /**
  * Options of {@linkcode connectTcp}.

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { RawUdpSocket } from "../backend.ts";
+import type { RawUdpSocket } from "../backend/index.ts";
 import { currentScope } from "../core/cancel-scope.ts";
 import { BrokenResourceError, BusyResourceError, Cancelled, ClosedResourceError } from "../core/errors.ts";
 import { waitCancellable } from "../core/wait.ts";

@@ -1,15 +1,14 @@
 /**
  * TLS over any byte stream: {@linkcode TLSStream} (client or server side, STARTTLS with
- * `unwrap()`) and {@linkcode TLSListener}, as AnyIO's `anyio.streams.tls`. The TLS engine
+ * `unwrap()`) (TLSListener is in tls-listener.ts), as AnyIO's `anyio.streams.tls`. The TLS engine
  * itself is the backend's ({@linkcode Backend.startTls}); this file adds, once for every
  * backend, option checking, checkpoints, cancellation, busy checks, error mapping and the
  * structured life of the background pumping.
  *
  * @module
  */
-import type { Backend, RawSocket, RawTlsSocket, TlsEngineOptions, TlsTransport } from "../backend.ts";
+import type { Backend, RawSocket, RawTlsSocket } from "../backend/index.ts";
 import { CancelScope, currentScope } from "../core/cancel-scope.ts";
-import { frameStorage } from "../core/context.ts";
 import {
   BrokenResourceError,
   BusyResourceError,
@@ -19,183 +18,16 @@ import {
   EndOfStream,
   TimeoutError,
 } from "../core/errors.ts";
-import type { TaskGroup } from "../core/task-group.ts";
-import { validateDuration } from "../core/time.ts";
 import { failAfter } from "../core/timeouts.ts";
 import { waitCancellable } from "../core/wait.ts";
 import { SocketStream } from "../net/socket-stream.ts";
 import { TLSAttribute } from "./attributes.ts";
+import { type CheckedTLSOptions, checkTLSOptions, describe, type TLSOptions } from "./tls-options.ts";
+import { PumpTransport } from "./tls-pump.ts";
 import { type AttributeEntry, attributeMap, type TypedAttributeMap } from "./typed-attribute.ts";
-import { type AnyByteStream, ByteStreamBase, type Listener, ListenerBase, validateMaxBytes } from "./types.ts";
+import { type AnyByteStream, ByteStreamBase, validateMaxBytes } from "./types.ts";
 
-/**
- * Options of {@linkcode TLSStream.wrap} and {@linkcode TLSListener}. Certificates and keys
- * are PEM strings.
- *
- * - Client side (the default): `hostname` is the server's name (or IP address), sent as
- *   SNI and checked against its certificate. The certificate chain is verified against
- *   the runtime's trusted roots, or against `ca` when given. `verify: false` turns both
- *   checks off (then `hostname` may be omitted). `cert` and `key` present a client
- *   certificate when the server asks for one.
- * - Server side (`serverSide: true`): `cert` and `key` are required. With `ca`, the server
- *   requests a client certificate and requires one that `ca` signed (`verify: false`:
- *   requested, but anything or nothing is accepted). `hostname` does not apply.
- * - `alpnProtocols`: the ALPN protocols, most preferred first; the server picks. If the
- *   two sides share none, the handshake fails (RFC 7301).
- * - `standardCompatible` (default `true`): `aclose()` sends close_notify, and a transport
- *   that ends without the peer's close_notify (a "ragged EOF", which can hide a
- *   truncation attack) makes `receive()` throw {@linkcode BrokenResourceError}; with
- *   `false` a ragged EOF is an ordinary end of stream (for protocols that frame their own
- *   messages, such as HTTP with Content-Length), and `connectTcp` and `TLSListener` may
- *   use the runtime's native TLS (see {@linkcode TLSStream}).
- * - `handshakeTimeout` (milliseconds): `wrap` fails with {@linkcode TimeoutError} when the
- *   handshake takes longer. No limit by default for `wrap`; 30 000 ms for
- *   {@linkcode TLSListener}.
- *
- * Conflicting or malformed options throw a `TypeError` (a negative or NaN
- * `handshakeTimeout` a `RangeError`) that names them.
- *
- * @example
- * ```ts
- * import type { TLSOptions } from "@anyts/anyts";
- * const client: TLSOptions = { hostname: "example.com", alpnProtocols: ["h2", "http/1.1"] };
- * const server: TLSOptions = { serverSide: true, cert: "-----BEGIN CERTIFICATE-----...", key: "-----BEGIN PRIVATE KEY-----..." };
- * ```
- */
-export interface TLSOptions {
-  /** `true` for the server side of the handshake; default `false` (client). */
-  serverSide?: boolean;
-  /** Client side: the server's host name or IP address, for SNI and verification. */
-  hostname?: string;
-  /** PEM certificates to trust instead of the runtime's default roots (client side), or to verify client certificates with (server side). */
-  ca?: string;
-  /** This side's PEM certificate chain (required on the server side). */
-  cert?: string;
-  /** This side's PEM private key (required with `cert`). */
-  key?: string;
-  /** ALPN protocol names, most preferred first. */
-  alpnProtocols?: readonly string[];
-  /** Verify the peer's certificate (and, client side, host name); default `true`. */
-  verify?: boolean;
-  /** Send and require close_notify; default `true`. */
-  standardCompatible?: boolean;
-  /** A time limit for the handshake, in milliseconds. */
-  handshakeTimeout?: number;
-}
-
-/** The default handshake time limit of {@linkcode TLSListener}, in milliseconds (as AnyIO). */
-const LISTENER_HANDSHAKE_TIMEOUT = 30_000;
-
-const OPTION_NAMES: ReadonlySet<string> = new Set([
-  "serverSide",
-  "hostname",
-  "ca",
-  "cert",
-  "key",
-  "alpnProtocols",
-  "verify",
-  "standardCompatible",
-  "handshakeTimeout",
-]);
-
-/** @ignore Validated options: what the engine gets, plus the core's own settings. */
-export interface CheckedTLSOptions {
-  engine: Omit<TlsEngineOptions, "signal">;
-  standardCompatible: boolean;
-  handshakeTimeout: number | undefined;
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (Array.isArray(value)) return "an array";
-  return typeof value;
-}
-
-function checkPem(options: TLSOptions, name: "ca" | "cert" | "key", where: string): string | undefined {
-  const value = options[name];
-  if (value === undefined) return undefined;
-  if (typeof value !== "string") throw new TypeError(`${where}: ${name} must be a PEM string, got ${describe(value)}`);
-  if (!value.includes("-----BEGIN ")) throw new TypeError(`${where}: ${name} must be a PEM string (no "-----BEGIN" line found)`);
-  return value;
-}
-
-function checkBoolean(options: TLSOptions, name: "serverSide" | "verify" | "standardCompatible", where: string, fallback: boolean): boolean {
-  const value = options[name];
-  if (value === undefined) return fallback;
-  if (typeof value !== "boolean") throw new TypeError(`${where}: ${name} must be a boolean, got ${describe(value)}`);
-  return value;
-}
-
-/** @ignore Checks TLS options; throws TypeError (RangeError for a bad duration) naming them. */
-export function checkTLSOptions(options: TLSOptions | undefined, where: string): CheckedTLSOptions {
-  if (options === undefined) options = {};
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
-  }
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.has(name)) {
-      throw new TypeError(`${where}: unknown TLS option "${name}" (known: ${[...OPTION_NAMES].join(", ")})`);
-    }
-  }
-  const serverSide = checkBoolean(options, "serverSide", where, false);
-  const verify = checkBoolean(options, "verify", where, true);
-  const standardCompatible = checkBoolean(options, "standardCompatible", where, true);
-  const ca = checkPem(options, "ca", where);
-  const cert = checkPem(options, "cert", where);
-  const key = checkPem(options, "key", where);
-  const hostname = options.hostname;
-  if (hostname !== undefined && (typeof hostname !== "string" || hostname === "")) {
-    throw new TypeError(`${where}: hostname must be a non-empty string, got ${hostname === "" ? '""' : describe(hostname)}`);
-  }
-  if ((cert === undefined) !== (key === undefined)) {
-    throw new TypeError(`${where}: cert and key must be given together (got ${cert === undefined ? "key without cert" : "cert without key"})`);
-  }
-  if (serverSide) {
-    if (cert === undefined) throw new TypeError(`${where}: serverSide: true needs cert and key`);
-    if (hostname !== undefined) {
-      throw new TypeError(`${where}: hostname is for the client side; it conflicts with serverSide: true`);
-    }
-  } else if (verify && hostname === undefined) {
-    throw new TypeError(`${where}: the client side needs hostname to verify the server's certificate (or verify: false)`);
-  }
-  let alpnProtocols: string[] | undefined = undefined;
-  if (options.alpnProtocols !== undefined) {
-    const list = options.alpnProtocols as unknown;
-    if (!Array.isArray(list) || list.length === 0) {
-      throw new TypeError(`${where}: alpnProtocols must be a non-empty array of protocol names, got ${Array.isArray(list) ? "[]" : describe(list)}`);
-    }
-    for (const name of list) {
-      if (typeof name !== "string" || name === "" || new TextEncoder().encode(name).length > 255) {
-        throw new TypeError(`${where}: alpnProtocols must hold non-empty strings of at most 255 bytes, got ${typeof name === "string" ? JSON.stringify(name) : describe(name)}`);
-      }
-    }
-    alpnProtocols = [...list];
-  }
-  let handshakeTimeout: number | undefined = undefined;
-  if (options.handshakeTimeout !== undefined) {
-    validateDuration(options.handshakeTimeout, `${where}: handshakeTimeout`);
-    handshakeTimeout = options.handshakeTimeout;
-  }
-  return {
-    engine: {
-      serverSide,
-      hostname,
-      ca,
-      cert,
-      key,
-      alpnProtocols,
-      verify,
-      requestClientCertificate: serverSide && ca !== undefined,
-    },
-    standardCompatible,
-    handshakeTimeout,
-  };
-}
-
-/** Runs `fn` in `scope` (the stream's own scope for its background transport calls). */
-function inScope<T>(scope: CancelScope, fn: () => Promise<T>): Promise<T> {
-  return frameStorage.run(scope, fn);
-}
+export type { TLSOptions } from "./tls-options.ts";
 
 function noop(): void {}
 
@@ -826,57 +658,6 @@ export class TLSStream extends ByteStreamBase {
   }
 }
 
-/**
- * The transport as the engine sees it: each call runs in the stream's own scope (shielded
- * from the caller's cancellation, since a cancelled receive must not cancel the pump;
- * cancelled when the stream closes), and the calls in flight are counted so that closing
- * can wait until none is left.
- */
-class PumpTransport implements TlsTransport {
-  readonly transport: AnyByteStream;
-  readonly scope: CancelScope;
-  inFlight = 0;
-  idleWaiters: Array<() => void> = [];
-
-  constructor(transport: AnyByteStream, scope: CancelScope) {
-    this.transport = transport;
-    this.scope = scope;
-  }
-
-  read(maxBytes: number): Promise<Uint8Array | null> {
-    return this.track(inScope(this.scope, () => this.transport.receive(maxBytes)).then(
-      (chunk) => chunk,
-      (error) => {
-        if (error instanceof EndOfStream) return null;
-        throw error;
-      },
-    ));
-  }
-
-  write(data: Uint8Array): Promise<void> {
-    return this.track(inScope(this.scope, () => this.transport.send(data)));
-  }
-
-  track<T>(call: Promise<T>): Promise<T> {
-    this.inFlight++;
-    const done = () => {
-      if (--this.inFlight === 0) {
-        const waiters = this.idleWaiters;
-        this.idleWaiters = [];
-        for (const waiter of waiters) waiter();
-      }
-    };
-    call.then(done, done);
-    return call;
-  }
-
-  /** Resolves when no transport call is in flight. */
-  idle(): Promise<void> {
-    if (this.inFlight === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idleWaiters.push(resolve));
-  }
-}
-
 /** Starts the engine; on any failure stops it and closes the transport. */
 async function startSession(
   transport: AnyByteStream,
@@ -959,163 +740,4 @@ function startNativeSession(
       throw new BrokenResourceError(`the TLS handshake failed: ${describeError(error)}`, { cause: error });
     }
   })();
-}
-
-/**
- * Options of {@linkcode TLSListener}: the {@linkcode TLSOptions} of the server side
- * (`serverSide` is implied), and what to do with a failed handshake.
- *
- * @example
- * ```ts
- * import type { TLSListenerOptions } from "@anyts/anyts";
- * const options: TLSListenerOptions = {
- *   cert: "-----BEGIN CERTIFICATE-----...",
- *   key: "-----BEGIN PRIVATE KEY-----...",
- *   handshakeTimeout: 10_000,
- *   onHandshakeError: (error) => console.warn("TLS handshake failed:", error),
- * };
- * ```
- */
-export interface TLSListenerOptions extends TLSOptions {
-  /**
-   * Called with the error of every failed or timed-out handshake (the connection is
-   * closed already). Default: the failure is dropped silently. Must not throw.
-   */
-  onHandshakeError?: (error: unknown) => void;
-}
-
-/**
- * A listener that does the server side of a TLS handshake on every connection another
- * listener accepts, and hands the handler a {@linkcode TLSStream} (AnyIO's
- * `TLSListener`).
- *
- * Each handshake runs in the connection's own task and is limited by `handshakeTimeout`
- * (default 30 000 ms, as AnyIO), so a client that connects and stays silent holds its
- * connection only that long. A handshake that fails or times out, or a client that
- * vanishes during it, closes that connection and reports the error to
- * `onHandshakeError` (default: dropped); it never stops the listener. The TLS stream is
- * closed (close_notify, then the socket) when the handler returns.
- *
- * @example
- * ```ts
- * import { createTcpListener, TLSListener } from "@anyts/anyts";
- * const cert = "-----BEGIN CERTIFICATE-----...", key = "-----BEGIN PRIVATE KEY-----...";
- * await using listener = new TLSListener(await createTcpListener({ localPort: 8443 }), { cert, key });
- * await listener.serve(async (stream) => {
- *   for await (const chunk of stream) await stream.send(chunk); // an echo server
- * });
- * ```
- */
-export class TLSListener extends ListenerBase<TLSStream> {
-  /** The wrapped listener of plain connections. */
-  readonly listener: Listener<AnyByteStream>;
-  /** The handshake time limit in milliseconds. */
-  readonly handshakeTimeout: number;
-  /** Whether the TLS streams send and require close_notify. */
-  readonly standardCompatible: boolean;
-  /** @ignore */
-  _options: TLSOptions;
-  /** @ignore */
-  _onHandshakeError: ((error: unknown) => void) | undefined;
-
-  /**
-   * Wraps `listener`; checks the options at once (see {@linkcode TLSOptions}).
-   *
-   * @param listener accepts the plain connections
-   * @param options the server side's certificate, key and other settings
-   */
-  constructor(listener: Listener<AnyByteStream>, options: TLSListenerOptions) {
-    super();
-    if (listener === null || typeof listener !== "object" || typeof listener.serve !== "function") {
-      throw new TypeError(`TLSListener: listener must be a Listener, got ${describe(listener)}`);
-    }
-    if (options === null || typeof options !== "object") {
-      throw new TypeError(`TLSListener: options must be an object, got ${describe(options)}`);
-    }
-    const { onHandshakeError, ...tlsOptions } = options;
-    if (onHandshakeError !== undefined && typeof onHandshakeError !== "function") {
-      throw new TypeError(`TLSListener: onHandshakeError must be a function, got ${describe(onHandshakeError)}`);
-    }
-    if (tlsOptions.serverSide === false) {
-      throw new TypeError("TLSListener: serverSide: false conflicts with a listener (it does the server side)");
-    }
-    const merged: TLSOptions = {
-      ...tlsOptions,
-      serverSide: true,
-      handshakeTimeout: tlsOptions.handshakeTimeout ?? LISTENER_HANDSHAKE_TIMEOUT,
-    };
-    const checked = checkTLSOptions(merged, "TLSListener");
-    this.listener = listener;
-    this.handshakeTimeout = checked.handshakeTimeout!;
-    this.standardCompatible = checked.standardCompatible;
-    this._options = merged;
-    this._onHandshakeError = onHandshakeError;
-  }
-
-  /**
-   * Accepts connections until cancelled; runs `handler(tlsStream)` for each after a
-   * successful handshake, in `taskGroup` (the wrapped listener's own when omitted).
-   *
-   * @example
-   * ```ts
-   * import type { TLSListener } from "@anyts/anyts";
-   * async function greet(listener: TLSListener) {
-   *   await listener.serve(async (stream) => {
-   *     await stream.send(new TextEncoder().encode("hello over TLS\n"));
-   *   });
-   * }
-   * ```
-   */
-  serve(handler: (stream: TLSStream) => unknown, taskGroup?: TaskGroup): Promise<void> {
-    if (typeof handler !== "function") {
-      return Promise.reject(new TypeError(`handler must be a function, got ${describe(handler)}`));
-    }
-    return this.listener.serve(async (connection: AnyByteStream) => {
-      let stream: TLSStream;
-      try {
-        stream = await TLSStream._wrap(connection, this._options, "TLSListener", true);
-      } catch (error) {
-        // wrap() has closed the connection. A cancellation belongs to the caller.
-        if (error instanceof Cancelled) throw error;
-        this._reportHandshakeError(error);
-        return;
-      }
-      try {
-        await handler(stream);
-      } finally {
-        await stream.aclose();
-      }
-    }, taskGroup);
-  }
-
-  /** @ignore */
-  _reportHandshakeError(error: unknown): void {
-    const report = this._onHandshakeError;
-    if (report === undefined) return;
-    try {
-      report(error);
-    } catch {
-      // A reporter must not take the listener down.
-    }
-  }
-
-  /**
-   * Closes the wrapped listener.
-   *
-   * @example
-   * ```ts
-   * import type { TLSListener } from "@anyts/anyts";
-   * async function stop(listener: TLSListener) {
-   *   await listener.aclose();
-   * }
-   * ```
-   */
-  aclose(): Promise<void> {
-    return this.listener.aclose();
-  }
-
-  /** The wrapped listener's attributes and {@linkcode TLSAttribute.standardCompatible}. */
-  override get extraAttributes(): TypedAttributeMap {
-    return attributeMap([[TLSAttribute.standardCompatible, () => this.standardCompatible]], this.listener.extraAttributes);
-  }
 }

@@ -1,4 +1,4 @@
-// The Bun adapter's raw network contract (src/backend.ts: RawSocket, RawListener,
+// The Bun adapter's raw network contract (src/backend/: RawSocket, RawListener,
 // RawUdpSocket, getaddrinfo/connect/listen), exercised directly over loopback with real
 // peers: native Bun sockets, and node:net where a peer must misbehave (reset).
 // Only on Bun; elsewhere the describe below says why it does nothing.
@@ -9,7 +9,7 @@ import * as net from "node:net";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { type Backend, loadBackend, type RawListener, type RawSocket, type RawTlsSocket, type TlsEngineOptions } from "../../src/backend.ts";
+import { type Backend, loadBackend, type RawListener, type RawSocket, type RawTlsSocket, type TlsEngineOptions } from "../../src/backend/index.ts";
 import { makePki, type TestPki } from "../streams/tls-helpers.ts";
 import { runsOnlyOn } from "../helpers.ts";
 

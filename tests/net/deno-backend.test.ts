@@ -1,5 +1,5 @@
 // The Deno adapter's raw network contract (RawSocket, RawListener, RawUdpSocket and the
-// Backend network methods of src/backend.ts), over loopback only. It runs on Deno; on other
+// Backend network methods of src/backend/), over loopback only. It runs on Deno; on other
 // runtimes the suite is skipped and the log says why.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";

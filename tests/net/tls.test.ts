@@ -294,7 +294,7 @@ describe.each(backendsUnderTest())("TLS over TCP on the %s backend", (backend) =
   // With standardCompatible: false, connectTcp and TLSListener hand the socket to the
   // runtime's own TLS where the backend can (the node backend: node:tls on the net.Socket;
   // the bun backend: Bun's socket.upgradeTLS). `_pump === undefined` tells which path a
-  // stream took. The node backend not on Deno (see upgradeTls in backends/node-net.ts).
+  // stream took. The node backend not on Deno (see upgradeTls in backends/node/net.ts).
   const nativePath = backend === "bun" || (backend === "node" && (globalThis as { Deno?: unknown }).Deno === undefined);
 
   it("standardCompatible: false: the native path where the backend has one, with verification, CA, ALPN and client certificates", async () => {

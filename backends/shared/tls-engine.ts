@@ -28,7 +28,7 @@ import { X509Certificate } from "node:crypto";
 import { isIP } from "node:net";
 import { Duplex } from "node:stream";
 import * as tls from "node:tls";
-import type { RawTlsSocket, TlsEngineOptions, TlsSessionInfo, TlsTransport } from "../src/backend.ts";
+import type { RawTlsSocket, TlsEngineOptions, TlsSessionInfo, TlsTransport } from "../../src/backend/index.ts";
 
 /** Plaintext bytes queued before the TLS socket is paused. */
 const QUEUE_LIMIT = 65536;
@@ -682,7 +682,7 @@ export class NodeTlsSocket implements RawTlsSocket {
 /**
  * `tls.checkServerIdentity`, except that IPv6 addresses are compared by value: some
  * versions compare "::1" with the certificate's "0:0:0:0:0:0:0:1" as text. Also used by
- * the Bun adapter's native TLS (backends/bun-tls.ts) on the peer's certificate.
+ * the Bun adapter's native TLS (backends/bun/tls.ts) on the peer's certificate.
  *
  * @example
  * ```ts

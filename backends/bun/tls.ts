@@ -38,10 +38,10 @@
  *
  * @module
  */
-import type { RawTlsSocket, TlsEngineOptions, TlsSessionInfo } from "../src/backend.ts";
+import type { RawTlsSocket, TlsEngineOptions, TlsSessionInfo } from "../../src/backend/index.ts";
 import { isIP } from "node:net";
-import { ChunkQueue, type PendingWrite, type Waiter, writeRest } from "./bun-io.ts";
-import { checkServerIdentity } from "./tls-engine.ts";
+import { ChunkQueue, type PendingWrite, type Waiter, writeRest } from "../shared/bun-io.ts";
+import { checkServerIdentity } from "../shared/tls-engine.ts";
 
 // ---------------------------------------------------------------------------------------
 // The subset of Bun's API used here (Bun's type definitions are not a dependency).
@@ -66,7 +66,7 @@ interface BunTlsHandler {
   error(socket: BunTlsSocket, error: Error): void;
 }
 
-/** A Bun TCP socket that can be upgraded (what backends/bun.ts hands over). */
+/** A Bun TCP socket that can be upgraded (what backends/bun/net.ts hands over). */
 export interface BunUpgradableSocket {
   upgradeTLS(options: {
     isServer: boolean;

@@ -1,6 +1,6 @@
 /**
- * The network half of the Node adapter: TCP and Unix sockets on `node:net`, UDP on
- * `node:dgram`, name resolution on `node:dns`, and the stale Unix socket check on
+ * The network half of the Node adapter: TCP and Unix sockets on `node:net` (UDP on
+ * `node:dgram` is in udp.ts), name resolution on `node:dns`, and the stale Unix socket check on
  * `node:fs`. It runs on Node and on Deno's and Bun's node: compatibility layers.
  *
  * A socket that nobody reads is paused once a small queue is full, so it holds about two
@@ -10,25 +10,22 @@
  *
  * @module
  */
-import * as dgram from "node:dgram";
 import * as dns from "node:dns";
 import { lstat, unlink } from "node:fs/promises";
 import * as net from "node:net";
-import type { Backend, RawListener, RawSocket, RawTlsSocket, RawUdpSocket, SocketInfo, TlsEngineOptions } from "../src/backend.ts";
+import type { Backend, RawListener, RawSocket, SocketInfo } from "../../src/backend/index.ts";
 
 type NetBackend = Pick<
   Backend,
-  "getaddrinfo" | "connectTcp" | "listenTcp" | "connectUnix" | "listenUnix" | "createUdpSocket"
+  "getaddrinfo" | "connectTcp" | "listenTcp" | "connectUnix" | "listenUnix"
 >;
-
-const isDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
 
 /** Whether this is Node itself (not Deno's or Bun's node: compatibility layer). */
 const writtenAtOnce = (globalThis as { Deno?: unknown }).Deno === undefined &&
   (globalThis as { Bun?: unknown }).Bun === undefined;
 
 /** A Node `Buffer` as a plain `Uint8Array` over the same memory (no copy). */
-function plain(buffer: Uint8Array): Uint8Array {
+export function plain(buffer: Uint8Array): Uint8Array {
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 
@@ -76,7 +73,7 @@ function tcpInfo(socket: net.Socket, unmapV4 = false): SocketInfo {
  * Writing: `write()` resolves on Node's write callback, when the bytes reached the kernel;
  * the core writes one chunk at a time, so nothing piles up in Node's buffer.
  */
-class NodeRawSocket implements RawSocket {
+export class NodeRawSocket implements RawSocket {
   readonly raw: net.Socket;
   readonly info: SocketInfo;
   #chunks: Uint8Array[] = [];
@@ -561,130 +558,6 @@ async function removeStaleUnixSocket(path: string): Promise<void> {
   }
 }
 
-/** A bounded number of datagrams wait for `receive()`; beyond it they are dropped, as UDP may. */
-const MAX_QUEUED_DATAGRAMS = 1024;
-
-/** A `dgram.Socket` as a {@linkcode RawUdpSocket}. */
-class NodeRawUdpSocket implements RawUdpSocket {
-  readonly raw: dgram.Socket;
-  info: SocketInfo;
-  #queue: [Uint8Array, string, number][] = [];
-  #receiveResolve: ((datagram: [Uint8Array, string, number]) => void) | undefined = undefined;
-  #receiveReject: ((error: unknown) => void) | undefined = undefined;
-  #closed = false;
-  #error: unknown = undefined;
-
-  constructor(socket: dgram.Socket, info: SocketInfo) {
-    this.raw = socket;
-    this.info = info;
-    socket.on("message", this.#onMessage);
-    socket.on("error", this.#onError);
-  }
-
-  receive(): Promise<[data: Uint8Array, host: string, port: number]> {
-    const datagram = this.#queue.shift();
-    if (datagram !== undefined) return Promise.resolve(datagram);
-    if (this.#closed) return Promise.reject(new Error("the socket is closed"));
-    const error = this.#error;
-    if (error !== undefined) {
-      this.#error = undefined; // reported once (an ICMP error does not end the socket)
-      return Promise.reject(error);
-    }
-    return new Promise((resolve, reject) => {
-      this.#receiveResolve = resolve;
-      this.#receiveReject = reject;
-    });
-  }
-
-  send(data: Uint8Array, host?: string, port?: number): Promise<void> {
-    if (this.#closed) return Promise.reject(new Error("the socket is closed"));
-    return new Promise((resolve, reject) => {
-      const callback = (error: Error | null) => (error ? reject(error) : resolve());
-      try {
-        if (host === undefined) this.raw.send(data, callback);
-        else this.raw.send(data, port, host, callback);
-      } catch (error) {
-        reject(error);
-      }
-    });
-  }
-
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.raw.close();
-    const reject = this.#receiveReject;
-    if (reject !== undefined) {
-      this.#receiveResolve = this.#receiveReject = undefined;
-      reject(new Error("the socket is closed"));
-    }
-  }
-
-  #onMessage = (message: Uint8Array, remote: dgram.RemoteInfo): void => {
-    const datagram: [Uint8Array, string, number] = [plain(message), remote.address, remote.port];
-    const resolve = this.#receiveResolve;
-    if (resolve !== undefined) {
-      this.#receiveResolve = this.#receiveReject = undefined;
-      resolve(datagram);
-    } else if (this.#queue.length < MAX_QUEUED_DATAGRAMS) {
-      this.#queue.push(datagram);
-    }
-  };
-
-  #onError = (error: unknown): void => {
-    // A connected socket gets ICMP errors (ECONNREFUSED) here: hand them to the waiter.
-    const reject = this.#receiveReject;
-    if (reject !== undefined) {
-      this.#receiveResolve = this.#receiveReject = undefined;
-      reject(error);
-    } else this.#error = error;
-  };
-}
-
-function bindUdp(socket: dgram.Socket, address: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onError = (error: unknown) => {
-      socket.close();
-      reject(error);
-    };
-    socket.once("error", onError);
-    socket.bind({ address, port }, () => {
-      socket.off("error", onError);
-      resolve();
-    });
-  });
-}
-
-function connectUdp(socket: dgram.Socket, host: string, port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    try {
-      socket.connect(port, host, (error?: Error) => {
-        if (error) {
-          socket.close();
-          reject(error);
-        } else resolve();
-      });
-    } catch (error) {
-      socket.close();
-      reject(error);
-    }
-  });
-}
-
-/**
- * `Backend.upgradeTls` of the node adapter: node:tls straight on the `net.Socket` of a
- * fresh {@linkcode NodeRawSocket} (Node's native TLSWrap on the socket's handle, no
- * JavaScript pumping; on Bun, its node:tls on its net.Socket).
- */
-export function upgradeTls(socket: RawSocket, options: TlsEngineOptions): Promise<RawTlsSocket> | undefined {
-  // Not on Deno: its node:tls on a net.Socket lost the end of stream (the peer's 'end'
-  // never came) after a bulk transfer in the TLS benchmark; the engine is used there.
-  if (isDeno || !(socket instanceof NodeRawSocket)) return undefined;
-  const netSocket = socket.detach();
-  if (netSocket === undefined) return undefined;
-  return import("./tls-engine.ts").then((engine) => engine.startNativeTls(netSocket, options));
-}
-
 /** The network methods of the Node backend. */
 export const nodeNet: NetBackend = {
   getaddrinfo(host, family) {
@@ -741,22 +614,5 @@ export const nodeNet: NetBackend = {
     const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
     await listen(server, { path, backlog });
     return new NodeRawListener(server, { family: "unix", localAddress: path }, backlog, { unixPath: path });
-  },
-
-  async createUdpSocket({ family, localHost, localPort, reuseAddress, remote }) {
-    const socket = dgram.createSocket({ type: family === 6 ? "udp6" : "udp4", reuseAddr: reuseAddress });
-    await bindUdp(socket, localHost, localPort);
-    if (remote !== undefined) await connectUdp(socket, remote.host, remote.port);
-    const local = socket.address();
-    let info: SocketInfo = {
-      family: family === 6 ? "IPv6" : "IPv4",
-      localAddress: local.address,
-      localPort: local.port,
-    };
-    if (remote !== undefined) {
-      const peer = socket.remoteAddress();
-      info = { ...info, remoteAddress: peer.address, remotePort: peer.port };
-    }
-    return new NodeRawUdpSocket(socket, info);
   },
 };

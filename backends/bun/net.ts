@@ -1,158 +1,13 @@
 /**
- * The Bun adapter, on Bun's native APIs (`Bun.connect`, `Bun.listen`, `Bun.udpSocket`,
- * `Bun.dns.lookup`); node: modules only where Bun lacks a feature, each named at its use.
- *
- * Facts about Bun 1.4.5 this file relies on (checked by experiment, see
- * tests/net/bun-backend.test.ts):
- * - `socket.write(data, offset, length)` does not buffer: it returns how many bytes the
- *   kernel took (0 when full, -1 once closed); the rest is resent on `drain`.
- * - `socket.pause()` / `socket.resume()` stop and restart reading from the kernel.
- * - With `binaryType: "uint8array"` every `data` chunk is a fresh `Uint8Array` over its own
- *   `ArrayBuffer`: Bun does not reuse it, so it is handed to the reader without a copy.
- * - `socket.shutdown()` (no argument) sends FIN and keeps reading; `shutdown(true)` shuts
- *   the *read* side despite its documentation, so it is never used here.
- * - `Bun.connect` takes `localAddress` (undocumented, works) but no `AbortSignal`.
- * - `Bun.listen` has no backlog option (uSockets listens with 512); `reusePort` works.
- * - `Bun.udpSocket` takes `flags` (4 = SO_REUSEPORT, as Bun's own node:dgram passes);
- *   its `send` returns `false` when the datagram could not be sent yet (retry on `drain`).
- * - The peer's FIN arriving after our own FIN fires `close` without `end`.
- * - `socket.pause()` in `open` keeps what the peer sends in the kernel until `resume()`
- *   (or `upgradeTLS`, which resumes the socket): accepted sockets start paused, so that a
- *   client's ClientHello is still unread when a TLSListener hands the socket to Bun's TLS.
- * - After `socket.upgradeTLS(...)` the socket's own handlers still get its events (the
- *   ciphertext as `data`, `close`): a connection upgraded to TLS ignores them
- *   (backends/bun-tls.ts owns the socket).
+ * TCP and Unix stream sockets and listeners of the Bun adapter, on `Bun.connect` and
+ * `Bun.listen`; name resolution on `Bun.dns.lookup`; the hand-over of a fresh socket to
+ * Bun's native TLS (`upgradeTls`).
  *
  * @module
  */
-import {
-  type Backend,
-  type RawListener,
-  type RawSocket,
-  type RawTlsSocket,
-  type RawUdpSocket,
-  type SocketInfo,
-  standardClock,
-  type TlsEngineOptions,
-} from "../src/backend.ts";
-import { ChunkQueue, type PendingWrite, type Waiter, writeRest } from "./bun-io.ts";
-import type { BunUpgradableSocket } from "./bun-tls.ts";
-
-// ---------------------------------------------------------------------------------------
-// The subset of Bun's API used here (Bun's type definitions are not a dependency).
-
-interface BunTcpSocket extends BunUpgradableSocket {
-  data: BunConnection | undefined;
-  write(data: Uint8Array, byteOffset?: number, byteLength?: number): number;
-  shutdown(halfClose?: boolean): void;
-  end(): void;
-  terminate(): void;
-  pause(): void;
-  resume(): void;
-  setNoDelay(noDelay: boolean): boolean;
-  readonly localAddress?: string;
-  readonly localPort?: number;
-  readonly remoteAddress?: string;
-  readonly remotePort?: number;
-}
-
-interface BunSocketHandler {
-  binaryType: "uint8array";
-  open?(socket: BunTcpSocket): void;
-  data(socket: BunTcpSocket, chunk: Uint8Array): void;
-  drain(socket: BunTcpSocket): void;
-  end(socket: BunTcpSocket): void;
-  close(socket: BunTcpSocket, error?: Error): void;
-  error(socket: BunTcpSocket, error: Error): void;
-  connectError?(socket: BunTcpSocket, error: Error): void;
-}
-
-interface BunTcpServer {
-  readonly port?: number;
-  readonly hostname?: string;
-  stop(closeActiveConnections?: boolean): void;
-}
-
-interface BunUdpAddress {
-  readonly address: string;
-  readonly family: "IPv4" | "IPv6";
-  readonly port: number;
-}
-
-interface BunUdp {
-  readonly address: BunUdpAddress;
-  readonly remoteAddress?: BunUdpAddress;
-  readonly closed: boolean;
-  send(data: Uint8Array, port?: number, address?: string): boolean;
-  close(): void;
-}
-
-interface BunUdpHandler {
-  data(socket: BunUdp, data: Uint8Array, port: number, address: string): void;
-  drain(socket: BunUdp): void;
-  error(socket: BunUdp, error: Error): void;
-}
-
-interface BunNamespace {
-  connect(
-    options: {
-      hostname?: string;
-      port?: number;
-      unix?: string;
-      localAddress?: string;
-      allowHalfOpen: boolean;
-      data: BunConnection;
-      socket: BunSocketHandler;
-    },
-  ): Promise<BunTcpSocket>;
-  listen(
-    options: {
-      hostname?: string;
-      port?: number;
-      unix?: string;
-      ipv6Only?: boolean;
-      reusePort?: boolean;
-      allowHalfOpen: boolean;
-      socket: BunSocketHandler;
-    },
-  ): BunTcpServer;
-  udpSocket(
-    options: {
-      hostname: string;
-      port: number;
-      flags: number;
-      binaryType: "uint8array";
-      connect?: { hostname: string; port: number };
-      socket: BunUdpHandler;
-    },
-  ): Promise<BunUdp>;
-  readonly dns: {
-    lookup(host: string, options: { family: 0 | 4 | 6 }): Promise<Array<{ address: string; family: 4 | 6 }>>;
-  };
-}
-
-let bunNamespace: BunNamespace | undefined;
-
-/** `globalThis.Bun`, looked up on first use (this module must still load elsewhere). */
-function bun(): BunNamespace {
-  if (bunNamespace === undefined) {
-    const found = (globalThis as unknown as { Bun?: BunNamespace }).Bun;
-    if (found === undefined) throw new Error("the bun backend needs the Bun runtime");
-    bunNamespace = found;
-  }
-  return bunNamespace;
-}
-
-// ---------------------------------------------------------------------------------------
-// Errors made here, where Bun reports none (Bun's write returns -1 without an error object).
-
-function errnoError(code: string, message: string, syscall: string): Error {
-  return Object.assign(new Error(`${syscall} ${code}: ${message}`), { code, syscall });
-}
-
-function closedError(): Error {
-  return Object.assign(new Error("the socket is closed"), { code: "ERR_SOCKET_CLOSED" });
-}
+import type { RawListener, RawSocket, RawTlsSocket, SocketInfo, TlsEngineOptions } from "../../src/backend/index.ts";
+import { ChunkQueue, type PendingWrite, type Waiter, writeRest } from "../shared/bun-io.ts";
+import { bun, type BunSocketHandler, type BunTcpServer, type BunTcpSocket, closedError, errnoError } from "./api.ts";
 
 const resolved: Promise<void> = Promise.resolve();
 
@@ -165,7 +20,7 @@ function familyOf(address: string): "IPv4" | "IPv6" {
 
 
 /** A Bun socket behind the RawSocket contract; also the socket's `data` (handler state). */
-class BunConnection implements RawSocket {
+export class BunConnection implements RawSocket {
   socket: BunTcpSocket | null = null;
   /** The Unix socket path, or null for TCP. */
   readonly unixPath: string | null;
@@ -459,7 +314,7 @@ const streamHandler: BunSocketHandler = {
   },
 };
 
-function connectStream(
+export function connectStream(
   target: { hostname: string; port: number; localAddress?: string } | { unix: string },
   signal: AbortSignal,
 ): Promise<RawSocket> {
@@ -571,7 +426,7 @@ class BunListener implements RawListener {
   }
 }
 
-function listenTcp(options: {
+export function listenTcp(options: {
   host: string;
   port: number;
   backlog: number;
@@ -599,7 +454,7 @@ function listenTcp(options: {
   }
 }
 
-async function listenUnix(path: string, options: { backlog: number }): Promise<RawListener> {
+export async function listenUnix(path: string, options: { backlog: number }): Promise<RawListener> {
   const listener = new BunListener({ family: "unix", localAddress: path }, path, options.backlog);
   try {
     listener.server = bun().listen({ unix: path, allowHalfOpen: true, socket: listener.handler });
@@ -639,150 +494,9 @@ async function removeStaleSocket(path: string): Promise<boolean> {
 }
 
 // ---------------------------------------------------------------------------------------
-// UDP.
-
-/** Unread datagrams beyond this many bytes are dropped, as a full kernel buffer would. */
-const UDP_QUEUE_BYTES = 4 * 1024 * 1024;
-
-type Datagram = [data: Uint8Array, host: string, port: number];
-
-class BunUdpSocket implements RawUdpSocket {
-  socket: BunUdp | null = null;
-  info: SocketInfo = { family: "IPv4", localAddress: "" };
-  readonly connected: boolean;
-  #queue: Datagram[] = [];
-  #head = 0;
-  #queued = 0;
-  #receiver: Waiter<Datagram> | null = null;
-  #drainWaiters: Array<() => void> = [];
-  #error: unknown = null;
-  #closed = false;
-  readonly handler: BunUdpHandler;
-
-  constructor(connected: boolean) {
-    this.connected = connected;
-    this.handler = {
-      data: (_socket, data, port, address) => this.#onData(data, address, port),
-      drain: () => {
-        const waiters = this.#drainWaiters;
-        this.#drainWaiters = [];
-        for (const wake of waiters) wake();
-      },
-      error: (_socket, error) => {
-        this.#error = error;
-        const receiver = this.#receiver;
-        if (receiver !== null) {
-          this.#receiver = null;
-          this.#error = null;
-          receiver.reject(error);
-        }
-      },
-    };
-  }
-
-  get raw(): unknown {
-    return this.socket;
-  }
-
-  #onData(data: Uint8Array, host: string, port: number): void {
-    if (this.#closed) return;
-    const receiver = this.#receiver;
-    if (receiver !== null) {
-      this.#receiver = null;
-      receiver.resolve([data, host, port]);
-      return;
-    }
-    if (this.#queued + data.length > UDP_QUEUE_BYTES) return;
-    this.#queue.push([data, host, port]);
-    this.#queued += data.length;
-  }
-
-  receive(): Promise<Datagram> {
-    if (this.#head < this.#queue.length) {
-      const datagram = this.#queue[this.#head]!;
-      this.#queue[this.#head] = undefined as unknown as Datagram;
-      if (++this.#head === this.#queue.length) {
-        this.#queue = [];
-        this.#head = 0;
-      }
-      this.#queued -= datagram[0].length;
-      return Promise.resolve(datagram);
-    }
-    if (this.#closed) return Promise.reject(closedError());
-    if (this.#error !== null) {
-      const error = this.#error;
-      this.#error = null;
-      return Promise.reject(error);
-    }
-    return new Promise((resolve, reject) => {
-      this.#receiver = { resolve, reject };
-    });
-  }
-
-  async send(data: Uint8Array, host?: string, port?: number): Promise<void> {
-    for (;;) {
-      const socket = this.socket;
-      if (this.#closed || socket === null) throw closedError();
-      // A connected Bun UDP socket refuses a destination, even its own peer's.
-      const sent = this.connected ? socket.send(data) : socket.send(data, port, host);
-      if (sent) return;
-      await new Promise<void>((resolve) => this.#drainWaiters.push(resolve));
-    }
-  }
-
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    this.socket?.close();
-    this.#queue = [];
-    this.#head = 0;
-    this.#queued = 0;
-    const receiver = this.#receiver;
-    if (receiver !== null) {
-      this.#receiver = null;
-      receiver.reject(closedError());
-    }
-    const waiters = this.#drainWaiters;
-    this.#drainWaiters = [];
-    for (const wake of waiters) wake();
-  }
-}
-
-/** SO_REUSEPORT in Bun.udpSocket's (undocumented) `flags`, as Bun's node:dgram uses it. */
-const UDP_REUSE_PORT = 4;
-
-async function createUdpSocket(options: {
-  family: 4 | 6;
-  localHost: string;
-  localPort: number;
-  reuseAddress: boolean;
-  remote?: { host: string; port: number };
-}): Promise<RawUdpSocket> {
-  const udp = new BunUdpSocket(options.remote !== undefined);
-  const socket = await bun().udpSocket({
-    hostname: options.localHost,
-    port: options.localPort,
-    flags: options.reuseAddress ? UDP_REUSE_PORT : 0,
-    binaryType: "uint8array",
-    ...(options.remote === undefined ? {} : { connect: { hostname: options.remote.host, port: options.remote.port } }),
-    socket: udp.handler,
-  });
-  udp.socket = socket;
-  const local = socket.address;
-  const remote = socket.remoteAddress;
-  udp.info = {
-    family: local.family,
-    localAddress: local.address,
-    localPort: local.port,
-    ...(remote === undefined || remote === null ? {} : { remoteAddress: remote.address, remotePort: remote.port }),
-  };
-  return udp;
-}
-
-// ---------------------------------------------------------------------------------------
 // Name resolution.
 
-async function getaddrinfo(host: string, family: 0 | 4 | 6): Promise<Array<{ address: string; family: 4 | 6 }>> {
+export async function getaddrinfo(host: string, family: 0 | 4 | 6): Promise<Array<{ address: string; family: 4 | 6 }>> {
   // Bun.dns.lookup (c-ares on Linux) reads /etc/hosts and returns the same order as the
   // system's getaddrinfo (RFC 6724), without duplicates.
   // (The core passes IP literals by and removes duplicates.)
@@ -796,13 +510,13 @@ async function getaddrinfo(host: string, family: 0 | 4 | 6): Promise<Array<{ add
 /**
  * `Backend.upgradeTls` of the Bun adapter: Bun's own TLS (`socket.upgradeTLS`) on the
  * socket of a fresh {@linkcode BunConnection}; undefined, touching nothing, for another
- * backend's socket or one that has been read from (see backends/bun-tls.ts).
+ * backend's socket or one that has been read from (see backends/bun/tls.ts).
  */
-function upgradeTls(socket: RawSocket, options: TlsEngineOptions): Promise<RawTlsSocket> | undefined {
+export function upgradeTls(socket: RawSocket, options: TlsEngineOptions): Promise<RawTlsSocket> | undefined {
   if (!(socket instanceof BunConnection)) return undefined;
   const bunSocket = socket.detachForTls();
   if (bunSocket === undefined) return undefined;
-  return import("./bun-tls.ts").then(
+  return import("./tls.ts").then(
     (module) => {
       // Loading the module may take an event-loop turn, in which the peer can hang up:
       // then there is no socket left to upgrade (and no TLS event would ever come).
@@ -815,29 +529,3 @@ function upgradeTls(socket: RawSocket, options: TlsEngineOptions): Promise<RawTl
     },
   );
 }
-
-/**
- * The Bun backend.
- *
- * @example
- * ```ts
- * import { run } from "@anyts/anyts";
- * await run(async () => {}, { backend: "bun" }); // on Bun
- * ```
- */
-export const bunBackend: Backend = {
-  name: "bun",
-  ...standardClock,
-  getaddrinfo,
-  connectTcp: (address, port, { localHost, signal }) =>
-    connectStream(
-      localHost === undefined ? { hostname: address, port } : { hostname: address, port, localAddress: localHost },
-      signal,
-    ),
-  listenTcp,
-  connectUnix: (path, { signal }) => connectStream({ unix: path }, signal),
-  listenUnix,
-  createUdpSocket,
-  startTls: (transport, options) => import("./tls-engine.ts").then((engine) => engine.startTls(transport, options)),
-  upgradeTls,
-};

@@ -1,6 +1,6 @@
 /**
  * The buffering that Bun's sockets leave to their user, written once for the Bun adapter's
- * plain sockets (backends/bun.ts) and its native TLS sessions (backends/bun-tls.ts):
+ * plain sockets (backends/bun/net.ts) and its native TLS sessions (backends/bun/tls.ts):
  *
  * - {@linkcode ChunkQueue}: Bun pushes every chunk it reads to a `data` handler, whether
  *   or not anybody reads; the queue keeps them for the reads, hands a chunk straight to a

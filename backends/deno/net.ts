@@ -1,21 +1,11 @@
 /**
- * The Deno adapter, on Deno's native APIs (`Deno.*`); node: modules only where Deno lacks
- * a feature, each named at its use (they live in `deno-fallback.ts`, loaded on first use).
- *
- * Network I/O: TCP and Unix sockets on `Deno.connect` / `Deno.listen` and the conn's own
- * `read` / `write` (no web streams in between). Fallbacks to node: modules:
- * - `getaddrinfo`: node:dns `lookup` (Deno has no getaddrinfo: `Deno.resolveDns` asks DNS
- *   servers and ignores /etc/hosts);
- * - `connectTcp` with `localHost`: node:net (`Deno.connect` cannot bind a local address);
- * - `createUdpSocket`: node:dgram (`Deno.listenDatagram` needs `--unstable-net`);
- *
- * Emulated: `listenTcp` with `ipv6Only` on "::". Deno cannot set IPV6_V6ONLY (nor can its
- * node:net), so one dual-stack socket serves both the "::" and the "0.0.0.0" listener of a
- * port (see `deno-tcp-listener.ts`).
+ * TCP and Unix stream sockets and listeners of the Deno adapter, on `Deno.connect` and
+ * `Deno.listen` and the conn's own `read` / `write` (no web streams in between); the
+ * node: fallbacks (`node-fallback.ts`) load on first use.
  *
  * @module
  */
-import { type Backend, type RawListener, type RawSocket, type RawUdpSocket, type SocketInfo, standardClock } from "../src/backend.ts";
+import type { RawListener, RawSocket, SocketInfo } from "../../src/backend/index.ts";
 import {
   abortReason,
   type DenoConn,
@@ -24,38 +14,17 @@ import {
   type DenoNetAddr,
   type DenoUnixAddr,
   denoApi,
-} from "./deno-api.ts";
-import { type ListenTcpOptions, listenTcpNative } from "./deno-tcp-listener.ts";
-
-/**
- * The Deno backend.
- *
- * @example
- * ```ts
- * import { run } from "@anyts/anyts";
- * await run(async () => {}, { backend: "deno" }); // on Deno
- * ```
- */
-export const denoBackend: Backend = {
-  name: "deno",
-  ...standardClock,
-  getaddrinfo: async (host, family) => (await loadFallback()).lookupAll(host, family),
-  connectTcp,
-  listenTcp,
-  connectUnix,
-  listenUnix,
-  createUdpSocket: async (options): Promise<RawUdpSocket> => (await loadFallback()).openUdpSocket(options),
-  startTls: (transport, options) => import("./tls-engine.ts").then((engine) => engine.startTls(transport, options)),
-};
+} from "./api.ts";
+import { type ListenTcpOptions, listenTcpNative } from "./tcp-listener.ts";
 
 // node: modules load only when a fallback is first needed (importing node:net costs a few
 // milliseconds at start-up).
-let fallback: Promise<typeof import("./deno-fallback.ts")> | undefined;
-function loadFallback(): Promise<typeof import("./deno-fallback.ts")> {
-  return (fallback ??= import("./deno-fallback.ts"));
+let fallback: Promise<typeof import("./node-fallback.ts")> | undefined;
+export function loadFallback(): Promise<typeof import("./node-fallback.ts")> {
+  return (fallback ??= import("./node-fallback.ts"));
 }
 
-async function connectTcp(
+export async function connectTcp(
   address: string,
   port: number,
   options: { localHost?: string; signal: AbortSignal },
@@ -83,7 +52,7 @@ async function connectTcp(
   return new DenoSocket(conn, true);
 }
 
-function listenTcp(options: ListenTcpOptions): Promise<RawListener> {
+export function listenTcp(options: ListenTcpOptions): Promise<RawListener> {
   // Deno.listen is synchronous: its failure becomes a rejection.
   try {
     return Promise.resolve(listenTcpNative(options, wrapTcpConn));
@@ -94,7 +63,7 @@ function listenTcp(options: ListenTcpOptions): Promise<RawListener> {
 
 const wrapTcpConn = (conn: DenoConn, unmapV4: boolean): RawSocket => new DenoSocket(conn, true, unmapV4);
 
-async function connectUnix(path: string, options: { signal: AbortSignal }): Promise<RawSocket> {
+export async function connectUnix(path: string, options: { signal: AbortSignal }): Promise<RawSocket> {
   const { signal } = options;
   if (signal.aborted) throw abortReason(signal);
   // Deno.connect takes no signal for Unix sockets: race the abort, and close a connection
@@ -116,7 +85,7 @@ async function connectUnix(path: string, options: { signal: AbortSignal }): Prom
   }
 }
 
-async function listenUnix(path: string, _options: { backlog: number }): Promise<RawListener> {
+export async function listenUnix(path: string, _options: { backlog: number }): Promise<RawListener> {
   const deno = denoApi();
   // Deno.listen has no backlog option for Unix sockets: the runtime chooses it.
   try {

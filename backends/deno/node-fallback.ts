@@ -12,8 +12,8 @@
 import { createSocket, type Socket as DgramSocket } from "node:dgram";
 import { lookup } from "node:dns/promises";
 import { connect, type Socket } from "node:net";
-import type { RawSocket, RawUdpSocket, SocketInfo } from "../src/backend.ts";
-import { abortReason, denoApi } from "./deno-api.ts";
+import type { RawSocket, RawUdpSocket, SocketInfo } from "../../src/backend/index.ts";
+import { abortReason, denoApi } from "./api.ts";
 
 /** getaddrinfo through node:dns, in the resolver's order. */
 export async function lookupAll(

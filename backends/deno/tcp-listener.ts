@@ -17,8 +17,8 @@
  *
  * @module
  */
-import type { RawListener, RawSocket, SocketInfo } from "../src/backend.ts";
-import { type DenoConn, type DenoListener, type DenoNetAddr, denoApi } from "./deno-api.ts";
+import type { RawListener, RawSocket, SocketInfo } from "../../src/backend/index.ts";
+import { type DenoConn, type DenoListener, type DenoNetAddr, denoApi } from "./api.ts";
 
 /** Makes a RawSocket of an accepted conn; `unmapV4` reports "::ffff:a.b.c.d" as IPv4. */
 export type WrapConn = (conn: DenoConn, unmapV4: boolean) => RawSocket;

@@ -1,0 +1,136 @@
+/**
+ * UDP sockets of the node adapter, on node:dgram.
+ *
+ * @module
+ */
+import * as dgram from "node:dgram";
+import type { Backend, RawUdpSocket, SocketInfo } from "../../src/backend/index.ts";
+import { plain } from "./net.ts";
+
+/** A bounded number of datagrams wait for `receive()`; beyond it they are dropped, as UDP may. */
+const MAX_QUEUED_DATAGRAMS = 1024;
+
+/** A `dgram.Socket` as a {@linkcode RawUdpSocket}. */
+class NodeRawUdpSocket implements RawUdpSocket {
+  readonly raw: dgram.Socket;
+  info: SocketInfo;
+  #queue: [Uint8Array, string, number][] = [];
+  #receiveResolve: ((datagram: [Uint8Array, string, number]) => void) | undefined = undefined;
+  #receiveReject: ((error: unknown) => void) | undefined = undefined;
+  #closed = false;
+  #error: unknown = undefined;
+
+  constructor(socket: dgram.Socket, info: SocketInfo) {
+    this.raw = socket;
+    this.info = info;
+    socket.on("message", this.#onMessage);
+    socket.on("error", this.#onError);
+  }
+
+  receive(): Promise<[data: Uint8Array, host: string, port: number]> {
+    const datagram = this.#queue.shift();
+    if (datagram !== undefined) return Promise.resolve(datagram);
+    if (this.#closed) return Promise.reject(new Error("the socket is closed"));
+    const error = this.#error;
+    if (error !== undefined) {
+      this.#error = undefined; // reported once (an ICMP error does not end the socket)
+      return Promise.reject(error);
+    }
+    return new Promise((resolve, reject) => {
+      this.#receiveResolve = resolve;
+      this.#receiveReject = reject;
+    });
+  }
+
+  send(data: Uint8Array, host?: string, port?: number): Promise<void> {
+    if (this.#closed) return Promise.reject(new Error("the socket is closed"));
+    return new Promise((resolve, reject) => {
+      const callback = (error: Error | null) => (error ? reject(error) : resolve());
+      try {
+        if (host === undefined) this.raw.send(data, callback);
+        else this.raw.send(data, port, host, callback);
+      } catch (error) {
+        reject(error);
+      }
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.raw.close();
+    const reject = this.#receiveReject;
+    if (reject !== undefined) {
+      this.#receiveResolve = this.#receiveReject = undefined;
+      reject(new Error("the socket is closed"));
+    }
+  }
+
+  #onMessage = (message: Uint8Array, remote: dgram.RemoteInfo): void => {
+    const datagram: [Uint8Array, string, number] = [plain(message), remote.address, remote.port];
+    const resolve = this.#receiveResolve;
+    if (resolve !== undefined) {
+      this.#receiveResolve = this.#receiveReject = undefined;
+      resolve(datagram);
+    } else if (this.#queue.length < MAX_QUEUED_DATAGRAMS) {
+      this.#queue.push(datagram);
+    }
+  };
+
+  #onError = (error: unknown): void => {
+    // A connected socket gets ICMP errors (ECONNREFUSED) here: hand them to the waiter.
+    const reject = this.#receiveReject;
+    if (reject !== undefined) {
+      this.#receiveResolve = this.#receiveReject = undefined;
+      reject(error);
+    } else this.#error = error;
+  };
+}
+
+function bindUdp(socket: dgram.Socket, address: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (error: unknown) => {
+      socket.close();
+      reject(error);
+    };
+    socket.once("error", onError);
+    socket.bind({ address, port }, () => {
+      socket.off("error", onError);
+      resolve();
+    });
+  });
+}
+
+function connectUdp(socket: dgram.Socket, host: string, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    try {
+      socket.connect(port, host, (error?: Error) => {
+        if (error) {
+          socket.close();
+          reject(error);
+        } else resolve();
+      });
+    } catch (error) {
+      socket.close();
+      reject(error);
+    }
+  });
+}
+
+/** `Backend.createUdpSocket` of the node adapter. */
+export async function createUdpSocket({ family, localHost, localPort, reuseAddress, remote }: Parameters<Backend["createUdpSocket"]>[0]): Promise<RawUdpSocket> {
+  const socket = dgram.createSocket({ type: family === 6 ? "udp6" : "udp4", reuseAddr: reuseAddress });
+  await bindUdp(socket, localHost, localPort);
+  if (remote !== undefined) await connectUdp(socket, remote.host, remote.port);
+  const local = socket.address();
+  let info: SocketInfo = {
+    family: family === 6 ? "IPv6" : "IPv4",
+    localAddress: local.address,
+    localPort: local.port,
+  };
+  if (remote !== undefined) {
+    const peer = socket.remoteAddress();
+    info = { ...info, remoteAddress: peer.address, remotePort: peer.port };
+  }
+  return new NodeRawUdpSocket(socket, info);
+}
