@@ -13,6 +13,14 @@
  */
 import { type BackendName, getAvailableBackends } from "./src/backend/index.ts";
 
+export {
+  type BackendTest,
+  type BackendTestContext,
+  backendTests,
+  type BackendTestsOptions,
+  type TestFunction,
+} from "./src/testing/backend-tests.ts";
+
 /**
  * The backends a test suite should run on in this runtime: every available one, native
  * first (`["deno", "node"]` on Deno).
