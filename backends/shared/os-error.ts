@@ -1,0 +1,138 @@
+/**
+ * One portable shape for the operating-system errors of every backend: an `Error` whose
+ * `code` is the POSIX name (`ENOENT`, `ECONNREFUSED`, …), whose message names the path or
+ * address, and whose `cause` is the runtime's own error. Each adapter maps its runtime's
+ * errors (Node's `code`, Deno's `Deno.errors.*` classes, Bun's messages) with these helpers.
+ *
+ * @module
+ */
+
+/** The portable error: `code`, `syscall`, the path or address, and the runtime's error. */
+export interface OSError extends Error {
+  /** The POSIX error name, such as `"ENOENT"`. */
+  code: string;
+  /** The operation that failed, such as `"open"` or `"connect"`. */
+  syscall?: string;
+  /** The path the operation was on, when there is one. */
+  path?: string;
+  /** The address (`host:port` or a socket path) the operation was on, when there is one. */
+  address?: string;
+}
+
+/** Messages for the codes the library maps, as `strerror` words them. */
+const DESCRIPTIONS: Readonly<Record<string, string>> = {
+  ENOENT: "no such file or directory",
+  EEXIST: "file already exists",
+  EISDIR: "is a directory",
+  ENOTDIR: "not a directory",
+  EACCES: "permission denied",
+  EPERM: "operation not permitted",
+  ENOTEMPTY: "directory not empty",
+  EBADF: "bad file descriptor",
+  EXDEV: "cross-device link not permitted",
+  ELOOP: "too many symbolic links",
+  EINVAL: "invalid argument",
+  EMFILE: "too many open files",
+  ENFILE: "too many open files in system",
+  ENOSPC: "no space left on device",
+  ECONNREFUSED: "connection refused",
+  ECONNRESET: "connection reset by peer",
+  ECONNABORTED: "connection aborted",
+  EPIPE: "broken pipe",
+  EADDRINUSE: "address already in use",
+  EADDRNOTAVAIL: "address not available",
+  ENOTFOUND: "name not found",
+  ETIMEDOUT: "timed out",
+  EHOSTUNREACH: "host unreachable",
+  ENETUNREACH: "network unreachable",
+  ENOTCONN: "socket is not connected",
+};
+
+/**
+ * Makes the portable error: `"<syscall> <CODE>: <description> (<target>)"`.
+ *
+ * @param code the POSIX name
+ * @param syscall the operation
+ * @param target what it was on: `{ path }` or `{ address }`
+ * @param cause the runtime's own error
+ * @param hint a sentence to append (on Deno: the missing permission flag)
+ */
+export function osError(
+  code: string,
+  syscall: string,
+  target: { path?: string; address?: string },
+  cause?: unknown,
+  hint?: string,
+): OSError {
+  const where = target.path ?? target.address;
+  const description = DESCRIPTIONS[code] ?? (cause instanceof Error ? cause.message : "failed");
+  const message = `${syscall} ${code}: ${description}${where === undefined ? "" : ` (${where})`}${hint === undefined ? "" : `; ${hint}`}`;
+  const error = new Error(message, cause === undefined ? undefined : { cause }) as OSError;
+  error.code = code;
+  error.syscall = syscall;
+  if (target.path !== undefined) error.path = target.path;
+  if (target.address !== undefined) error.address = target.address;
+  return error;
+}
+
+/**
+ * The POSIX code for one of Deno's error classes (`Deno.errors.NotFound` → `ENOENT`), or
+ * `undefined` when the class has no single POSIX name.
+ */
+export function codeOfDenoError(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string" && /^E[A-Z0-9]+$/.test(code)) return code;
+  switch (error.name) {
+    case "NotFound":
+      return "ENOENT";
+    case "AlreadyExists":
+      return "EEXIST";
+    case "IsADirectory":
+      return "EISDIR";
+    case "NotADirectory":
+      return "ENOTDIR";
+    case "PermissionDenied":
+      return "EACCES";
+    case "DirectoryNotEmpty":
+      return "ENOTEMPTY";
+    case "ConnectionRefused":
+      return "ECONNREFUSED";
+    case "ConnectionReset":
+      return "ECONNRESET";
+    case "ConnectionAborted":
+      return "ECONNABORTED";
+    case "BrokenPipe":
+      return "EPIPE";
+    case "AddrInUse":
+      return "EADDRINUSE";
+    case "AddrNotAvailable":
+      return "EADDRNOTAVAIL";
+    case "NotConnected":
+      return "ENOTCONN";
+    case "TimedOut":
+      return "ETIMEDOUT";
+    case "InvalidData":
+    case "InvalidArgument":
+      return "EINVAL";
+    case "FilesystemLoop":
+      return "ELOOP";
+    case "NotCapable":
+      return "EACCES";
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * On Deno, the permission a `NotCapable` (or a `PermissionDenied` raised by the permission
+ * system) asks for, as a hint: `"run Deno with --allow-net (or --allow-net=127.0.0.1)"`.
+ * Deno's message names the flag (`… run again with the --allow-net flag`); the hint
+ * repeats it so the portable error says what to do.
+ */
+export function denoPermissionHint(error: unknown): string | undefined {
+  if (!(error instanceof Error) || (error.name !== "NotCapable" && error.name !== "PermissionDenied")) return undefined;
+  const flag = /--allow-[a-z-]+/.exec(error.message)?.[0];
+  if (flag === undefined) return undefined;
+  return `Deno needs the ${flag} permission (run it with ${flag}, or -A)`;
+}
