@@ -5,6 +5,7 @@
  */
 import { CancelScope } from "./cancel-scope.ts";
 import { TimeoutError } from "./errors.ts";
+import { checkOptions } from "./options.ts";
 import { currentTime, validateDuration } from "./time.ts";
 
 /**
@@ -31,7 +32,10 @@ export interface MoveOnOptions {
  * ```
  */
 export interface FailOptions extends MoveOnOptions {
-  /** The message of the {@linkcode TimeoutError}. */
+  /**
+   * What timed out, for the message of the {@linkcode TimeoutError}: it becomes
+   * `"<reason>: timed out after <ms> ms"` (or `"… deadline <t> passed"` for `failAt`).
+   */
   reason?: string;
 }
 
@@ -53,7 +57,7 @@ export function moveOnAfter<T>(
   options?: MoveOnOptions,
 ): Promise<T | undefined> {
   try {
-    return moveOnAt(deadlineAfter(ms), fn, options);
+    return moveOnAt(deadlineAfter(ms, "moveOnAfter"), fn, checkOptions(options, MOVE_ON_OPTIONS, "moveOnAfter"));
   } catch (error) {
     return Promise.reject(error);
   }
@@ -75,7 +79,10 @@ export function moveOnAt<T>(
   options?: MoveOnOptions,
 ): Promise<T | undefined> {
   try {
-    return new CancelScope({ deadline: deadline ?? Infinity, shield: options?.shield }).run(fn);
+    checkDeadline(deadline, "moveOnAt");
+    const shield = checkOptions(options, MOVE_ON_OPTIONS, "moveOnAt").shield;
+    return new CancelScope(shield === undefined ? { deadline: deadline ?? Infinity } : { deadline: deadline ?? Infinity, shield })
+      .run(fn);
   } catch (error) {
     return Promise.reject(error);
   }
@@ -98,7 +105,8 @@ export function failAfter<T>(
   options?: FailOptions,
 ): Promise<T> {
   try {
-    return failAt(deadlineAfter(ms), fn, options);
+    checkOptions(options, FAIL_OPTIONS, "failAfter");
+    return failWithin(deadlineAfter(ms, "failAfter"), fn, options, ms ?? undefined);
   } catch (error) {
     return Promise.reject(error);
   }
@@ -114,21 +122,51 @@ export function failAfter<T>(
  * await failAt(currentTime() + 1_000, () => sleep(1));
  * ```
  */
-export async function failAt<T>(
+export function failAt<T>(
   deadline: number | null,
   fn: (scope: CancelScope) => Promise<T> | T,
   options?: FailOptions,
 ): Promise<T> {
-  const scope = new CancelScope({ deadline: deadline ?? Infinity, shield: options?.shield });
+  try {
+    checkDeadline(deadline, "failAt");
+    checkOptions(options, FAIL_OPTIONS, "failAt");
+    return failWithin(deadline ?? Infinity, fn, options, undefined);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+const MOVE_ON_OPTIONS: readonly (keyof MoveOnOptions)[] = ["shield"];
+const FAIL_OPTIONS: readonly (keyof FailOptions)[] = ["shield", "reason"];
+
+async function failWithin<T>(
+  deadline: number,
+  fn: (scope: CancelScope) => Promise<T> | T,
+  options: FailOptions | undefined,
+  timeout: number | undefined,
+): Promise<T> {
+  const reason = options?.reason;
+  if (reason !== undefined && typeof reason !== "string") {
+    throw new TypeError(`reason must be a string, got ${typeof reason}`);
+  }
+  const shield = options?.shield;
+  const scope = new CancelScope(shield === undefined ? { deadline } : { deadline, shield });
   const result = await scope.run(fn);
   if (scope._cancelledCaught && scope._deadlineExpired) {
-    throw new TimeoutError(options?.reason ?? "deadline exceeded");
+    const what = timeout !== undefined ? `timed out after ${timeout} ms` : `deadline ${Math.round(deadline * 1000) / 1000} (currentTime(), ms) passed`;
+    throw new TimeoutError(reason === undefined ? what : `${reason}: ${what}`, { timeout, deadline });
   }
   return result as T;
 }
 
-function deadlineAfter(ms: number | null): number {
+function deadlineAfter(ms: number | null, where: string): number {
   if (ms === null) return Infinity;
-  validateDuration(ms, "ms");
+  validateDuration(ms, `${where}: ms`);
   return currentTime() + ms;
+}
+
+function checkDeadline(deadline: number | null, where: string): void {
+  if (deadline === null) return;
+  if (typeof deadline !== "number") throw new TypeError(`${where}: deadline must be a number or null, got ${typeof deadline}`);
+  if (Number.isNaN(deadline)) throw new RangeError(`${where}: deadline must not be NaN`);
 }

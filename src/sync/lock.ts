@@ -4,7 +4,7 @@
  * @module
  */
 import { type CancelScope, currentFrame, getCurrentTask } from "../core/cancel-scope.ts";
-import type { TaskIdentity } from "../core/context.ts";
+import type { TaskInfo } from "../core/context.ts";
 import { Cancelled, WouldBlock } from "../core/errors.ts";
 import { WaiterQueue } from "./waiter-queue.ts";
 
@@ -42,7 +42,7 @@ export interface LockStatistics {
   /** Whether the lock is held. */
   readonly locked: boolean;
   /** The task holding the lock (see {@linkcode getCurrentTask}), or `undefined`. */
-  readonly owner: TaskIdentity | undefined;
+  readonly owner: TaskInfo | undefined;
   /** The number of tasks blocked in {@linkcode Lock.acquire}. */
   readonly tasksWaiting: number;
 }
@@ -92,9 +92,9 @@ export interface LockStatistics {
  */
 export class Lock {
   /** @ignore */
-  _owner: TaskIdentity | undefined = undefined;
+  _owner: TaskInfo | undefined = undefined;
   /** @ignore */
-  _waiters: WaiterQueue<TaskIdentity> = new WaiterQueue();
+  _waiters: WaiterQueue<TaskInfo> = new WaiterQueue();
   /** @ignore */
   _fastAcquire: boolean;
 
@@ -217,7 +217,7 @@ export class Lock {
   }
 
   /** @ignore */
-  async _acquireQueued(scope: CancelScope, task: TaskIdentity): Promise<Disposable> {
+  async _acquireQueued(scope: CancelScope, task: TaskInfo): Promise<Disposable> {
     await this._waiters.wait(task, scope);
     // Handed the lock; if the scope was cancelled in the same tick, pass it on.
     const source = scope._cancelledBy();
@@ -240,7 +240,7 @@ export class Lock {
   }
 
   /** @ignore Releases the lock held by `task`, handing it to the oldest waiter. */
-  _releaseBy(task: TaskIdentity, method: string): void {
+  _releaseBy(task: TaskInfo, method: string): void {
     const owner = this._owner;
     if (owner !== task) {
       throw new Error(
@@ -258,7 +258,7 @@ export class Lock {
   }
 }
 
-function reentryError(method: string, task: TaskIdentity): Error {
+function reentryError(method: string, task: TaskInfo): Error {
   return new Error(`Lock.${method}: task ${task.name} already holds this lock (a Lock is not re-entrant)`);
 }
 
@@ -267,11 +267,11 @@ class LockToken implements Disposable {
   /** @ignore */
   readonly _lock: Lock;
   /** @ignore */
-  readonly _task: TaskIdentity;
+  readonly _task: TaskInfo;
   /** @ignore */
   _released = false;
 
-  constructor(lock: Lock, task: TaskIdentity) {
+  constructor(lock: Lock, task: TaskInfo) {
     this._lock = lock;
     this._task = task;
   }
