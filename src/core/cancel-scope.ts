@@ -108,6 +108,8 @@ export class CancelScope implements DeadlineEntry {
   _heapIndex = -1;
   /** @ignore The run the scope belongs to. */
   _run: RunState = implicitRun;
+  /** @ignore Whether the deadline is known to lie ahead at entry (moveOnAfter with ms > 0). */
+  _deadlineAhead = false;
   /** @ignore The task group whose scope this is, if any (for formatTaskTree). */
   _group: unknown = undefined;
   /** @ignore */
@@ -152,9 +154,14 @@ export class CancelScope implements DeadlineEntry {
    * ```
    */
   run<T>(fn: (scope: CancelScope) => Promise<T> | T): Promise<T | undefined> {
+    return this._runIn(currentFrame(), fn);
+  }
+
+  /** @ignore {@linkcode CancelScope.run} in a frame the caller looked up already. */
+  _runIn<T>(frame: Frame, fn: (scope: CancelScope) => Promise<T> | T): Promise<T | undefined> {
     if (typeof fn !== "function") return Promise.reject(new TypeError(`fn must be a function, got ${typeof fn}`));
     try {
-      this._enter(currentFrame());
+      this._enter(frame);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -372,8 +379,12 @@ export class CancelScope implements DeadlineEntry {
   /** @ignore */
   _armDeadline(): void {
     const run = this._run;
-    if (this._deadline <= run._now()) this._expire();
-    else run._addDeadline(this, this._deadline);
+    if (this._deadlineAhead) this._deadlineAhead = false;
+    else if (this._deadline <= run._now()) {
+      this._expire();
+      return;
+    }
+    run._addDeadline(this, this._deadline);
   }
 
   /** @ignore The deadline queue calls it when the deadline has come. */

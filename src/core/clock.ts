@@ -36,10 +36,10 @@ export interface Clock {
    * clock jumps to the run's next deadline; `Infinity`: never.
    */
   readonly autojumpThreshold: number;
-  /** @ignore Binds the clock to a run; throws if another run uses it. */
+  /** @internal Binds the clock to a run; throws if another run uses it. */
   _attach(listener: ClockListener): void;
-  /** @ignore Unbinds the clock from the run. */
+  /** @internal Unbinds the clock from the run. */
   _detach(listener: ClockListener): void;
-  /** @ignore Moves the clock forward to `time` (an autojump); never backwards. */
+  /** @internal Moves the clock forward to `time` (an autojump); never backwards. */
   _advanceTo(time: number): void;
 }

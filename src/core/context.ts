@@ -38,6 +38,8 @@ export interface TaskIdentity extends TaskInfo {
   _waits: number;
   /** @ignore What the task last blocked in (shown by formatTaskTree while `_waits > 0`). */
   _blockedIn: string;
+  /** @ignore Whether the task has ended (waits left behind in its context count no more). */
+  _done: boolean;
 }
 
 /**

@@ -30,6 +30,7 @@ export class RootTask implements TaskIdentity {
   readonly _run: RunState;
   _waits = 0;
   _blockedIn = "";
+  _done = false;
   constructor(name: string, run: RunState, parentId: number | undefined) {
     this.name = name;
     this._run = run;
@@ -173,8 +174,10 @@ export class RunState implements ClockListener {
     this._idleTimer = undefined;
   }
 
-  /** @ignore A task of the run ended. */
-  _taskEnded(): void {
+  /** @ignore `task` of the run ended (a wait it left behind no longer counts). */
+  _taskEnded(task: TaskIdentity): void {
+    task._done = true;
+    if (task._waits > 0) this._blocked--;
     if (this._blocked === --this._live && this._live !== 0) this._allBlocked();
   }
 
@@ -249,7 +252,7 @@ export class RunState implements ClockListener {
 /** @ignore Counts `task` as blocked in `what` (an anyts wait). Internal. */
 export function blockTask(task: TaskIdentity, what: string): void {
   task._blockedIn = what;
-  if (task._waits++ === 0) {
+  if (task._waits++ === 0 && !task._done) {
     const run = task._run;
     if (++run._blocked === run._live) run._allBlocked();
   }
@@ -257,7 +260,7 @@ export function blockTask(task: TaskIdentity, what: string): void {
 
 /** @ignore Ends one wait of `task` counted by {@linkcode blockTask}. Internal. */
 export function unblockTask(task: TaskIdentity): void {
-  if (--task._waits === 0) {
+  if (--task._waits === 0 && !task._done) {
     const run = task._run;
     run._blocked--;
     run._wakes++;

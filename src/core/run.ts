@@ -88,6 +88,7 @@ export async function run<T>(fn: () => Promise<T> | T, options?: RunOptions): Pr
     throw error;
   } finally {
     scope._exit();
+    root._done = true;
     state._live = 0;
     state._close();
     clock?._detach(state);

@@ -54,6 +54,7 @@ export interface TaskGroup {
    * first to name the task: `tg.startSoon({ name: "worker 1" }, worker, 1)`.
    */
   startSoon<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void;
+  /** {@linkcode TaskGroup.startSoon} with {@linkcode TaskOptions} (a name) first. */
   startSoon<A extends unknown[]>(options: TaskOptions, fn: (...args: A) => unknown, ...args: A): void;
   /**
    * Starts `fn(status)` and waits until it calls `status.started(value)`; resolves to
@@ -64,9 +65,11 @@ export interface TaskGroup {
    * value if it returned, or rethrows its `Cancelled` or error.
    */
   start<T = undefined>(fn: (status: TaskStatus<T>) => unknown): Promise<T>;
+  /** {@linkcode TaskGroup.start} with {@linkcode TaskOptions} (a name) first. */
   start<T = undefined>(options: TaskOptions, fn: (status: TaskStatus<T>) => unknown): Promise<T>;
   /** Starts `fn(...args)` as a task and returns a handle to await or cancel it. */
   spawn<T, A extends unknown[]>(fn: (...args: A) => T | Promise<T>, ...args: A): TaskHandle<T>;
+  /** {@linkcode TaskGroup.spawn} with {@linkcode TaskOptions} (a name) first. */
   spawn<T, A extends unknown[]>(options: TaskOptions, fn: (...args: A) => T | Promise<T>, ...args: A): TaskHandle<T>;
 }
 
@@ -231,7 +234,7 @@ export class TaskGroupImpl implements TaskGroup {
     if (starting !== undefined && (!starting._started || starting._inPlace)) starting._ended(task, outcome, result);
     else if (outcome === TASK_FAILED) this._fail(result, `task ${task.name}`);
     if (--this._pending === 0 && this._onIdle !== undefined) this._onIdle();
-    task._run._taskEnded();
+    task._run._taskEnded(task);
   }
 }
 

@@ -76,6 +76,8 @@ export class Task<T> implements TaskHandle<T>, TaskIdentity, Frame {
   _waits = 0;
   /** @ignore */
   _blockedIn = "";
+  /** @ignore */
+  _done = false;
   /** @ignore The task group the task runs in (for formatTaskTree). */
   _group: unknown;
   /** @ignore The live tasks of the group, a linked list in start order. */

@@ -3,10 +3,10 @@
  *
  * @module
  */
-import { CancelScope } from "./cancel-scope.ts";
+import { CancelScope, currentFrame } from "./cancel-scope.ts";
+import type { Frame } from "./context.ts";
 import { TimeoutError } from "./errors.ts";
 import { checkOptions } from "./options.ts";
-import { currentTime, validateDuration } from "./time.ts";
 
 /**
  * Options of {@linkcode moveOnAfter} and {@linkcode moveOnAt}.
@@ -57,7 +57,9 @@ export function moveOnAfter<T>(
   options?: MoveOnOptions,
 ): Promise<T | undefined> {
   try {
-    return moveOnAt(deadlineAfter(ms, "moveOnAfter"), fn, checkOptions(options, MOVE_ON_OPTIONS, "moveOnAfter"));
+    if (options !== undefined) checkOptions(options, MOVE_ON_OPTIONS, "moveOnAfter");
+    const frame = currentFrame();
+    return scopeAfter(frame, ms, options?.shield, "moveOnAfter")._runIn(frame, fn);
   } catch (error) {
     return Promise.reject(error);
   }
@@ -105,8 +107,9 @@ export function failAfter<T>(
   options?: FailOptions,
 ): Promise<T> {
   try {
-    checkOptions(options, FAIL_OPTIONS, "failAfter");
-    return failWithin(deadlineAfter(ms, "failAfter"), fn, options, ms ?? undefined);
+    if (options !== undefined) checkOptions(options, FAIL_OPTIONS, "failAfter");
+    const frame = currentFrame();
+    return failWithin(frame, scopeAfter(frame, ms, options?.shield, "failAfter"), fn, options?.reason, ms ?? undefined);
   } catch (error) {
     return Promise.reject(error);
   }
@@ -130,7 +133,9 @@ export function failAt<T>(
   try {
     checkDeadline(deadline, "failAt");
     checkOptions(options, FAIL_OPTIONS, "failAt");
-    return failWithin(deadline ?? Infinity, fn, options, undefined);
+    const shield = options?.shield;
+    const scope = new CancelScope(shield === undefined ? { deadline: deadline ?? Infinity } : { deadline: deadline ?? Infinity, shield });
+    return failWithin(currentFrame(), scope, fn, options?.reason, undefined);
   } catch (error) {
     return Promise.reject(error);
   }
@@ -140,29 +145,35 @@ const MOVE_ON_OPTIONS: readonly (keyof MoveOnOptions)[] = ["shield"];
 const FAIL_OPTIONS: readonly (keyof FailOptions)[] = ["shield", "reason"];
 
 async function failWithin<T>(
-  deadline: number,
+  frame: Frame,
+  scope: CancelScope,
   fn: (scope: CancelScope) => Promise<T> | T,
-  options: FailOptions | undefined,
+  reason: string | undefined,
   timeout: number | undefined,
 ): Promise<T> {
-  const reason = options?.reason;
   if (reason !== undefined && typeof reason !== "string") {
     throw new TypeError(`reason must be a string, got ${typeof reason}`);
   }
-  const shield = options?.shield;
-  const scope = new CancelScope(shield === undefined ? { deadline } : { deadline, shield });
-  const result = await scope.run(fn);
+  const result = await scope._runIn(frame, fn);
   if (scope._cancelledCaught && scope._deadlineExpired) {
+    const deadline = scope._deadline;
     const what = timeout !== undefined ? `timed out after ${timeout} ms` : `deadline ${Math.round(deadline * 1000) / 1000} (currentTime(), ms) passed`;
     throw new TimeoutError(reason === undefined ? what : `${reason}: ${what}`, { timeout, deadline });
   }
   return result as T;
 }
 
-function deadlineAfter(ms: number | null, where: string): number {
-  if (ms === null) return Infinity;
-  validateDuration(ms, `${where}: ms`);
-  return currentTime() + ms;
+/** A scope whose deadline is `ms` from now (none for `null`), for moveOnAfter and failAfter. */
+function scopeAfter(frame: Frame, ms: number | null, shield: boolean | undefined, where: string): CancelScope {
+  const scope = new CancelScope();
+  if (shield !== undefined) scope.shield = shield;
+  if (ms === null) return scope;
+  if (typeof ms !== "number") throw new TypeError(`${where}: ms must be a number or null, got ${typeof ms}`);
+  if (!(ms >= 0)) throw new RangeError(`${where}: ms must be a non-negative number of milliseconds, got ${ms}`);
+  scope._deadline = frame._scope._run._now() + ms;
+  // Computed from the clock just now: entering need not read it again to know it lies ahead.
+  scope._deadlineAhead = ms > 0 && ms !== Infinity;
+  return scope;
 }
 
 function checkDeadline(deadline: number | null, where: string): void {

@@ -156,7 +156,7 @@ export class Condition {
     this._checkHeld(task, "wait");
     const early = scope._cancelledBy();
     if (early !== undefined) throw new Cancelled(early._cancelReason);
-    const notified = this._waiters.wait(undefined, scope);
+    const notified = this._waiters.wait(undefined, scope, "Condition.wait");
     this._lock._releaseBy(task, "release");
     let failure: unknown = undefined;
     try {

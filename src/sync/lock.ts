@@ -218,7 +218,7 @@ export class Lock {
 
   /** @ignore */
   async _acquireQueued(scope: CancelScope, task: TaskInfo): Promise<Disposable> {
-    await this._waiters.wait(task, scope);
+    await this._waiters.wait(task, scope, "Lock.acquire");
     // Handed the lock; if the scope was cancelled in the same tick, pass it on.
     const source = scope._cancelledBy();
     if (source !== undefined) {

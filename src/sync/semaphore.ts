@@ -220,7 +220,7 @@ export class Semaphore {
 
   /** @ignore */
   async _acquireQueued(scope: CancelScope): Promise<Disposable> {
-    await this._waiters.wait(undefined, scope);
+    await this._waiters.wait(undefined, scope, "Semaphore.acquire");
     // Handed a slot; if the scope was cancelled in the same tick, pass it on.
     const source = scope._cancelledBy();
     if (source !== undefined) {
