@@ -12,7 +12,10 @@ import { type Backend, getAvailableBackends, loadBackend, provisionalBackend } f
 import { type Frame, frameStorage, type TaskIdentity, type TaskInfo } from "./context.ts";
 import type { DeadlineEntry } from "./deadline-queue.ts";
 import { Cancelled } from "./errors.ts";
+import { checkOptions } from "./options.ts";
 import { RootTask, RunState } from "./run-state.ts";
+
+const CANCEL_SCOPE_OPTIONS: readonly (keyof CancelScopeOptions)[] = ["deadline", "shield", "signal"];
 
 const IDLE = 0;
 const ACTIVE = 1;
@@ -130,6 +133,7 @@ export class CancelScope implements DeadlineEntry {
    *   and `signal` (an external AbortSignal that cancels the scope when it aborts)
    */
   constructor(options?: CancelScopeOptions) {
+    if (options !== undefined) checkOptions(options, CANCEL_SCOPE_OPTIONS, "CancelScope");
     this._deadline = validateDeadline(options?.deadline ?? Infinity, "deadline");
     const shield = options?.shield ?? false;
     if (typeof shield !== "boolean") throw new TypeError(`shield must be a boolean, got ${typeof shield}`);

@@ -6,6 +6,7 @@
 import { type CancelScope, currentFrame, getCurrentTask } from "../core/cancel-scope.ts";
 import type { TaskInfo } from "../core/context.ts";
 import { Cancelled, WouldBlock } from "../core/errors.ts";
+import { checkOptions } from "../core/options.ts";
 import { WaiterQueue } from "./waiter-queue.ts";
 
 const resolved: Promise<void> = Promise.resolve();
@@ -104,6 +105,7 @@ export class Lock {
    * @param options `fastAcquire` (default `false`)
    */
   constructor(options?: LockOptions) {
+    checkOptions(options, ["fastAcquire"], "Lock");
     const fastAcquire = options?.fastAcquire ?? false;
     if (typeof fastAcquire !== "boolean") {
       throw new TypeError(`fastAcquire must be a boolean, got ${typeof fastAcquire}`);
