@@ -156,10 +156,20 @@ export class TaskGroupImpl implements TaskGroup {
     } catch (error) {
       return Promise.reject(error);
     }
+    const frame = currentFrame();
+    const caller = frame._task;
     return new Promise<T>((resolve, reject) => {
-      const status = new StartStatus<T>(this, resolve, reject);
+      // The caller waits (blocked, for autojump and formatTaskTree) until started().
+      const status = new StartStatus<T>(this, (value) => {
+        endUncancellableWait(caller);
+        resolve(value);
+      }, (error) => {
+        endUncancellableWait(caller);
+        reject(error);
+      });
       // Until started(), the task runs in the caller's scope.
-      status._task = this._launch(fn as (...args: never[]) => unknown, [status], "start", currentFrame(), status as StartStatus<never>, name);
+      status._task = this._launch(fn as (...args: never[]) => unknown, [status], "start", frame, status as StartStatus<never>, name);
+      beginUncancellableWait(caller, "TaskGroup.start");
     });
   }
 

@@ -51,7 +51,7 @@ const BACKEND_TESTS_OPTIONS: readonly (keyof BackendTestsOptions)[] = ["backends
  * A test-registering function as every framework has one: vitest's and bun:test's `test`,
  * node:test's `test`, `Deno.test`. Extra arguments (a timeout, options) are passed on.
  */
-export type TestFunction = (name: string, fn: () => unknown, ...rest: never[]) => unknown;
+export type TestFunction = (name: string, fn: () => Promise<void>, ...rest: never[]) => unknown;
 
 /**
  * Registers a test under each backend.
@@ -112,10 +112,12 @@ export function backendTests(test: TestFunction, options?: BackendTestsOptions):
     for (const backend of backends) {
       (test as (name: string, fn: () => unknown, ...rest: unknown[]) => unknown)(
         `${name} [${backend}]`,
-        () => {
-          if (makeClock === undefined) return run(() => fn({ backend }), { backend });
-          const clock = makeClock();
-          return run(() => fn({ backend, clock }), { backend, clock });
+        async (): Promise<void> => {
+          if (makeClock === undefined) await run(() => fn({ backend }), { backend });
+          else {
+            const clock = makeClock();
+            await run(() => fn({ backend, clock }), { backend, clock });
+          }
         },
         ...rest,
       );
