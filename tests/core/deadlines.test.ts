@@ -7,6 +7,7 @@ import {
   moveOnAfter,
   run,
   sleep,
+  sleepUntil,
   taskGroup,
 } from "../../mod.ts";
 import { DeadlineQueue, TimerEntry } from "../../src/core/deadline-queue.ts";
@@ -92,13 +93,16 @@ describe("the deadline queue", () => {
   backendTests(it)("10,000 sequential scopes with a deadline and concurrent sleeps all behave", async () => {
     for (let i = 0; i < 10_000; i++) await moveOnAfter(10_000, () => checkpoint());
     const order: number[] = [];
+    // Deadlines from one base time, so that a stall of the (loaded) machine between the
+    // tasks' starts cannot reorder them.
+    const base = currentTime();
     await taskGroup(async (tg) => {
-      for (const ms of [15, 5, 10, 0]) tg.startSoon(async () => {
-        await sleep(ms);
+      for (const ms of [60, 20, 40, 0]) tg.startSoon(async () => {
+        await sleepUntil(base + ms);
         order.push(ms);
       });
     });
-    expect(order).toEqual([0, 5, 10, 15]);
+    expect(order).toEqual([0, 20, 40, 60]);
   });
 
   it("outside any run, a removed deadline's timer does not keep the process alive (cleared a turn later)", async () => {
