@@ -33,6 +33,8 @@ export {
   type TimerHandle,
 } from "./src/backend/index.ts";
 export { currentBackend, run, type RunOptions } from "./src/core/run.ts";
+export type { Clock } from "./src/core/clock.ts";
+export { formatTaskTree, getRunningTasks } from "./src/core/introspection.ts";
 export {
   CancelScope,
   type CancelScopeOptions,
@@ -49,11 +51,11 @@ export {
   sleepUntil,
 } from "./src/core/time.ts";
 export { failAfter, failAt, type FailOptions, moveOnAfter, moveOnAt, type MoveOnOptions } from "./src/core/timeouts.ts";
-export { taskGroup, type TaskGroup, type TaskStatus } from "./src/core/task-group.ts";
+export { taskGroup, type TaskGroup, type TaskOptions, type TaskStatus } from "./src/core/task-group.ts";
 export type { TaskHandle, TaskState } from "./src/core/task.ts";
 export { amap, type AmapOptions, gather, type GatherResults, race } from "./src/core/combinators.ts";
 export { type Disarm, waitCancellable } from "./src/core/wait.ts";
-export type { TaskIdentity } from "./src/core/context.ts";
+export type { TaskInfo } from "./src/core/context.ts";
 export {
   BrokenResourceError,
   BrokenWorkerError,
@@ -64,6 +66,7 @@ export {
   ConnectionFailed,
   DelimiterNotFound,
   EndOfStream,
+  type ErrorCondition,
   IncompleteRead,
   TaskCancelledError,
   TaskGroupError,

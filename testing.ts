@@ -20,6 +20,9 @@ export {
   type BackendTestsOptions,
   type TestFunction,
 } from "./src/testing/backend-tests.ts";
+export { MockClock, type MockClockOptions } from "./src/testing/mock-clock.ts";
+export { waitAllTasksBlocked } from "./src/testing/wait-all-tasks-blocked.ts";
+export { freeTcpPort, freeUdpPort } from "./src/testing/free-port.ts";
 
 /**
  * The backends a test suite should run on in this runtime: every available one, native

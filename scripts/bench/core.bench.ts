@@ -15,6 +15,7 @@
  * @module
  */
 import { CancelScope, checkpoint, moveOnAfter, run, sleepForever, taskGroup } from "../../mod.ts";
+import { MockClock } from "../../testing.ts";
 import { compare } from "./harness.ts";
 
 /** The unit of work of (a) and (c): a trivial async function with one await. */
@@ -119,4 +120,78 @@ await compare("core d: 10k moveOnAfter timeouts that fire", {
     await Promise.all(promises);
     clearInterval(keepAlive);
   },
+});
+
+// (e) and (f) 10,000 scopes with a deadline that does not fire, one after the other
+//     (issue 12: one deadline queue per run). Each scope runs `checkpoint()`.
+//     anyts:  `moveOnAfter(10_000, () => checkpoint())`: the deadline goes into the run's
+//             heap and out again; the run's one runtime timer stays armed.
+//     scope:  the same loop with a bare `new CancelScope().run(() => checkpoint())`.
+//     manual: what a user writes without anyts: `new AbortController()`, a
+//             `setTimeout(() => controller.abort(), 10_000)`, the same async call, then
+//             `clearTimeout`.
+const DEADLINES = 10_000;
+const withDeadline = () => moveOnAfter(10_000, () => checkpoint());
+const bareScope = () => new CancelScope().run(() => checkpoint());
+async function manualTimeout(): Promise<void> {
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), 10_000);
+  try {
+    await checkpoint();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+await compare(
+  "core e: 10k moveOnAfter(10 s) vs bare CancelScope",
+  {
+    anyts: () =>
+      run(async () => {
+        for (let i = 0; i < DEADLINES; i++) await withDeadline();
+      }),
+    scope: () =>
+      run(async () => {
+        for (let i = 0; i < DEADLINES; i++) await bareScope();
+      }),
+  },
+  { target: 1.5 },
+);
+await compare(
+  "core f: 10k moveOnAfter(10 s) vs AbortController+setTimeout",
+  {
+    anyts: () =>
+      run(async () => {
+        for (let i = 0; i < DEADLINES; i++) await withDeadline();
+      }),
+    manual: () =>
+      run(async () => {
+        for (let i = 0; i < DEADLINES; i++) await manualTimeout();
+      }),
+  },
+  { target: 0.5 },
+);
+
+// (g) and (h) task spawn and checkpoint cost in a run that follows a MockClock (virtual
+//     time, introspection bookkeeping on) against the same work in a real-time run.
+await compare("core g: 100k tasks, MockClock run vs real-time run", {
+  mock: () =>
+    run(() =>
+      taskGroup(async (tg) => {
+        for (let i = 0; i < TASKS; i++) tg.startSoon(work);
+      }), { clock: new MockClock() }),
+  real: () =>
+    run(() =>
+      taskGroup(async (tg) => {
+        for (let i = 0; i < TASKS; i++) tg.startSoon(work);
+      })),
+}, { runs: 7 });
+await compare("core h: 1M checkpoints, MockClock run vs real-time run", {
+  mock: () =>
+    run(async () => {
+      for (let i = 0; i < CHECKPOINTS; i++) await checkpoint();
+    }, { clock: new MockClock() }),
+  real: () =>
+    run(async () => {
+      for (let i = 0; i < CHECKPOINTS; i++) await checkpoint();
+    }),
 });

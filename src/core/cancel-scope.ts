@@ -8,9 +8,14 @@
  *
  * @module
  */
-import { type Backend, getAvailableBackends, loadBackend, provisionalBackend, type TimerHandle } from "../backend/index.ts";
-import { type Frame, frameStorage, type TaskIdentity } from "./context.ts";
+import { type Backend, getAvailableBackends, loadBackend, provisionalBackend } from "../backend/index.ts";
+import { type Frame, frameStorage, type TaskIdentity, type TaskInfo } from "./context.ts";
+import type { DeadlineEntry } from "./deadline-queue.ts";
 import { Cancelled } from "./errors.ts";
+import { checkOptions } from "./options.ts";
+import { RootTask, RunState } from "./run-state.ts";
+
+const CANCEL_SCOPE_OPTIONS: readonly (keyof CancelScopeOptions)[] = ["deadline", "shield", "signal"];
 
 const IDLE = 0;
 const ACTIVE = 1;
@@ -69,7 +74,7 @@ export interface CancelScopeOptions {
  * console.log(scope.cancelledCaught); // true
  * ```
  */
-export class CancelScope {
+export class CancelScope implements DeadlineEntry {
   /** @ignore A scope is the frame of the code inside it. */
   readonly _scope: CancelScope = this;
   /** @ignore */
@@ -98,8 +103,18 @@ export class CancelScope {
   _shield: boolean;
   /** @ignore */
   _deadline: number;
+  /** @ignore The deadline as queued in the run's deadline queue. */
+  _when = 0;
   /** @ignore */
-  _timer: TimerHandle | undefined = undefined;
+  _seq = 0;
+  /** @ignore Where the scope is in the run's deadline queue; -1 when not queued. */
+  _heapIndex = -1;
+  /** @ignore The run the scope belongs to. */
+  _run: RunState = implicitRun;
+  /** @ignore Whether the deadline is known to lie ahead at entry (moveOnAfter with ms > 0). */
+  _deadlineAhead = false;
+  /** @ignore The task group whose scope this is, if any (for formatTaskTree). */
+  _group: unknown = undefined;
   /** @ignore */
   _controller: AbortController | undefined = undefined;
   /** @ignore */
@@ -118,6 +133,7 @@ export class CancelScope {
    *   and `signal` (an external AbortSignal that cancels the scope when it aborts)
    */
   constructor(options?: CancelScopeOptions) {
+    if (options !== undefined) checkOptions(options, CANCEL_SCOPE_OPTIONS, "CancelScope");
     this._deadline = validateDeadline(options?.deadline ?? Infinity, "deadline");
     const shield = options?.shield ?? false;
     if (typeof shield !== "boolean") throw new TypeError(`shield must be a boolean, got ${typeof shield}`);
@@ -142,9 +158,14 @@ export class CancelScope {
    * ```
    */
   run<T>(fn: (scope: CancelScope) => Promise<T> | T): Promise<T | undefined> {
+    return this._runIn(currentFrame(), fn);
+  }
+
+  /** @ignore {@linkcode CancelScope.run} in a frame the caller looked up already. */
+  _runIn<T>(frame: Frame, fn: (scope: CancelScope) => Promise<T> | T): Promise<T | undefined> {
     if (typeof fn !== "function") return Promise.reject(new TypeError(`fn must be a function, got ${typeof fn}`));
     try {
-      this._enter(currentFrame());
+      this._enter(frame);
     } catch (error) {
       return Promise.reject(error);
     }
@@ -191,10 +212,7 @@ export class CancelScope {
     if (this._cancelCalled) return;
     this._cancelCalled = true;
     this._cancelReason = reason === undefined ? undefined : String(reason);
-    if (this._timer !== undefined) {
-      this._backend.clearTimer(this._timer);
-      this._timer = undefined;
-    }
+    if (this._heapIndex >= 0) this._run._removeDeadline(this);
     if (this._state === ACTIVE) this._deliver(this);
     else if (this._controller !== undefined && this._state === IDLE) this._abortSignal(this);
   }
@@ -219,10 +237,7 @@ export class CancelScope {
   set deadline(value: number) {
     this._deadline = validateDeadline(value, "deadline");
     if (this._state !== ACTIVE || this._cancelCalled) return;
-    if (this._timer !== undefined) {
-      this._backend.clearTimer(this._timer);
-      this._timer = undefined;
-    }
+    if (this._heapIndex >= 0) this._run._removeDeadline(this);
     if (value !== Infinity) this._armDeadline();
   }
 
@@ -322,6 +337,7 @@ export class CancelScope {
     this._state = ACTIVE;
     const parent = frame._scope;
     this._backend = parent._backend;
+    this._run = parent._run;
     this._task = frame._task;
     this._link(parent);
     const signal = this._boundSignal;
@@ -339,10 +355,7 @@ export class CancelScope {
   _exit(): void {
     this._state = EXITED;
     this._unlink();
-    if (this._timer !== undefined) {
-      this._backend.clearTimer(this._timer);
-      this._timer = undefined;
-    }
+    if (this._heapIndex >= 0) this._run._removeDeadline(this);
     if (this._onBoundAbort !== undefined) {
       this._boundSignal!.removeEventListener("abort", this._onBoundAbort);
       this._onBoundAbort = undefined;
@@ -369,17 +382,18 @@ export class CancelScope {
 
   /** @ignore */
   _armDeadline(): void {
-    const backend = this._backend;
-    const delay = this._deadline - backend.currentTime();
-    if (delay <= 0) {
+    const run = this._run;
+    if (this._deadlineAhead) this._deadlineAhead = false;
+    else if (this._deadline <= run._now()) {
       this._expire();
       return;
     }
-    this._timer = backend.setTimer(delay, () => {
-      this._timer = undefined;
-      // Timers may fire a fraction of a millisecond early: never cancel before the deadline.
-      if (this._state === ACTIVE && !this._cancelCalled) this._armDeadline();
-    });
+    run._addDeadline(this, this._deadline);
+  }
+
+  /** @ignore The deadline queue calls it when the deadline has come. */
+  _fire(): void {
+    if (this._state === ACTIVE) this._expire();
   }
 
   /** @ignore */
@@ -433,8 +447,12 @@ export class CancelScope {
   }
 }
 
+/** The state shared by code that runs outside any `run`: real time, never kept alive. */
+const implicitRun = new RunState(provisionalBackend, undefined, false);
 /** The task of code that runs outside any `run`. */
-const implicitRootTask: TaskIdentity = { name: "implicit root" };
+const implicitRootTask: TaskIdentity = new RootTask("implicit root", implicitRun, undefined);
+implicitRun._live = 1;
+implicitRun._rootTask = implicitRootTask;
 
 /**
  * The implicit root that code outside any `run` belongs to: never cancelled, on the
@@ -442,10 +460,14 @@ const implicitRootTask: TaskIdentity = { name: "implicit root" };
  */
 const implicitRoot = new CancelScope();
 implicitRoot._state = ACTIVE;
+implicitRun._rootScope = implicitRoot;
 {
   const native = getAvailableBackends()[0];
   if (native !== undefined) {
-    loadBackend(native).then((backend) => (implicitRoot._backend = backend), () => {});
+    loadBackend(native).then((backend) => {
+      implicitRoot._backend = backend;
+      implicitRun._backend = backend;
+    }, () => {});
   }
 }
 
@@ -517,6 +539,11 @@ function describeAbortReason(reason: unknown): string {
  * });
  * ```
  */
-export function getCurrentTask(): TaskIdentity {
+export function getCurrentTask(): TaskInfo {
+  return (frameStorage.getStore() ?? implicitRoot)._task;
+}
+
+/** @ignore The task running the current code, with its internals. Internal. */
+export function currentTask(): TaskIdentity {
   return (frameStorage.getStore() ?? implicitRoot)._task;
 }

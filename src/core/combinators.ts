@@ -5,6 +5,7 @@
  * @module
  */
 import { TaskGroupError } from "./errors.ts";
+import { checkOptions } from "./options.ts";
 import { taskGroup } from "./task-group.ts";
 
 /** The awaited results of a tuple of functions. */
@@ -69,6 +70,7 @@ export async function amap<T, R>(
     throw new TypeError("amap: items must be iterable");
   }
   requireFunction(fn, "amap: fn");
+  checkOptions(options, ["limit"], "amap");
   const limit = options?.limit ?? Infinity;
   if (typeof limit !== "number" || !(limit === Infinity || (Number.isInteger(limit) && limit >= 1))) {
     throw new RangeError(`amap: limit must be a positive integer or Infinity, got ${String(limit)}`);

@@ -54,27 +54,37 @@ export function cancelledWithoutStack(reason: string | undefined): Cancelled {
 }
 
 /**
- * Thrown by {@linkcode failAfter} and {@linkcode failAt} when the deadline passes.
+ * Thrown by {@linkcode failAfter} and {@linkcode failAt} when the deadline passes. The
+ * message names the duration (`failAfter`) or the deadline (`failAt`), after the
+ * `reason` if one was given; `timeout` and `deadline` hold them.
  *
  * @example
  * ```ts
  * import { failAfter, sleep, TimeoutError } from "@anyts/anyts";
  *
  * try {
- *   await failAfter(10, () => sleep(1_000));
+ *   await failAfter(10, () => sleep(1_000), { reason: "fetching the config" });
  * } catch (error) {
- *   console.log(error instanceof TimeoutError); // true
+ *   if (error instanceof TimeoutError) console.log(error.message); // "fetching the config: timed out after 10 ms"
  * }
  * ```
  */
 export class TimeoutError extends Error {
+  /** The duration of a `failAfter`, in milliseconds (`undefined` for `failAt`). */
+  readonly timeout: number | undefined;
+  /** The deadline that passed, on the `currentTime()` clock (`undefined` if not known). */
+  readonly deadline: number | undefined;
+
   /**
    * Creates the error.
    * @param message what timed out
+   * @param details the duration (`timeout`, ms) or the `deadline` that passed
    */
-  constructor(message = "deadline exceeded") {
+  constructor(message = "deadline exceeded", details?: { timeout?: number; deadline?: number }) {
     super(message);
     this.name = "TimeoutError";
+    this.timeout = details?.timeout;
+    this.deadline = details?.deadline;
   }
 }
 
@@ -111,6 +121,124 @@ export class TaskGroupError extends AggregateError {
     );
     this.name = "TaskGroupError";
   }
+
+  /**
+   * The part of this group whose errors match `condition` (an error class, or a predicate
+   * called with each error and each nested group), keeping the nesting of nested
+   * `TaskGroupError`s, as Python's `ExceptionGroup.subgroup`; `undefined` if nothing
+   * matches. A group that matches as a whole is returned itself.
+   *
+   * @example
+   * ```ts
+   * import { taskGroup, TaskGroupError, TimeoutError } from "@anyts/anyts";
+   * try {
+   *   await taskGroup(async (tg) => {
+   *     tg.startSoon(async () => { throw new TimeoutError("slow"); });
+   *   });
+   * } catch (error) {
+   *   if (!(error instanceof TaskGroupError)) throw error;
+   *   const timeouts = error.subgroup(TimeoutError);
+   *   console.log(timeouts?.errors.length); // 1
+   * }
+   * ```
+   */
+  subgroup(condition: ErrorCondition): TaskGroupError | undefined {
+    return this.split(condition)[0];
+  }
+
+  /**
+   * Splits this group in two, as Python's `ExceptionGroup.split`: `[match, rest]`, the
+   * errors that match `condition` (an error class, or a predicate called with each error
+   * and each nested group) and those that do not, each a `TaskGroupError` with the same
+   * message, stack and cause and the same nesting, or `undefined` when empty.
+   *
+   * @example
+   * ```ts
+   * import { taskGroup, TaskGroupError, TimeoutError } from "@anyts/anyts";
+   * try {
+   *   await taskGroup(async (tg) => {
+   *     tg.startSoon(async () => { throw new TimeoutError("slow"); });
+   *     tg.startSoon(async () => { throw new RangeError("bad"); });
+   *   });
+   * } catch (error) {
+   *   if (!(error instanceof TaskGroupError)) throw error;
+   *   const [timeouts, rest] = error.split(TimeoutError);
+   *   console.log(timeouts?.errors.length); // 1: handled here
+   *   if (rest !== undefined) throw rest;   // the others propagate
+   * }
+   * ```
+   */
+  split(condition: ErrorCondition): [match: TaskGroupError | undefined, rest: TaskGroupError | undefined] {
+    const test = toPredicate(condition);
+    return splitGroup(this, test);
+  }
+}
+
+/**
+ * What {@linkcode TaskGroupError.split} and {@linkcode TaskGroupError.subgroup} match: an
+ * error class (matched with `instanceof`) or a predicate.
+ *
+ * @example
+ * ```ts
+ * import type { ErrorCondition } from "@anyts/anyts";
+ * const isNetwork: ErrorCondition = (error) => (error as { code?: string }).code === "ECONNRESET";
+ * ```
+ */
+export type ErrorCondition =
+  // deno-lint-ignore no-explicit-any
+  | (abstract new (...args: any[]) => unknown)
+  | ((error: unknown) => boolean);
+
+function toPredicate(condition: ErrorCondition): (error: unknown) => boolean {
+  if (typeof condition !== "function") {
+    throw new TypeError(`condition must be an error class or a predicate, got ${condition === null ? "null" : typeof condition}`);
+  }
+  const prototype = (condition as { prototype?: unknown }).prototype;
+  if (condition === Error || prototype instanceof Error) {
+    return (error) => error instanceof (condition as abstract new () => unknown);
+  }
+  return condition as (error: unknown) => boolean;
+}
+
+function splitGroup(
+  group: TaskGroupError,
+  test: (error: unknown) => boolean,
+): [TaskGroupError | undefined, TaskGroupError | undefined] {
+  if (test(group)) return [group, undefined];
+  const matching: unknown[] = [];
+  const rest: unknown[] = [];
+  for (const error of group.errors) {
+    if (error instanceof TaskGroupError) {
+      const [inner, outer] = splitGroup(error, test);
+      if (inner !== undefined) matching.push(inner);
+      if (outer !== undefined) rest.push(outer);
+    } else if (test(error)) matching.push(error);
+    else rest.push(error);
+  }
+  return [derive(group, matching), derive(group, rest)];
+}
+
+/** A group like `group` (message, stack, cause) holding `errors`; `undefined` if none. */
+function derive(group: TaskGroupError, errors: unknown[]): TaskGroupError | undefined {
+  if (errors.length === 0) return undefined;
+  if (errors.length === group.errors.length && errors.every((error, i) => error === group.errors[i])) return group;
+  const derived = new TaskGroupError(errors, group.message);
+  if (group.stack !== undefined) derived.stack = group.stack;
+  if (group.cause !== undefined) derived.cause = group.cause;
+  return derived;
+}
+
+/**
+ * @ignore Appends to `error`'s stack the frames of `callSite` (a stack captured where a
+ * task group was entered), so that the stack names the user's code on every runtime, even
+ * when no async stack trace leads there. Returns `error`.
+ */
+export function withCallSite<E extends Error>(error: E, callSite: string | undefined): E {
+  if (callSite === undefined) return error;
+  const frames = callSite.split("\n").filter((line) => /^\s+at /.test(line));
+  if (frames.length === 0) return error;
+  error.stack = `${error.stack ?? `${error.name}: ${error.message}`}\n    --- the task group was entered at ---\n${frames.join("\n")}`;
+  return error;
 }
 
 /**
@@ -181,22 +309,30 @@ export class EndOfStream extends Error {
 }
 
 /**
- * The resource was closed by this side and cannot be used any more.
+ * The resource was closed by this side and cannot be used any more. The message names the
+ * resource: `new ClosedResourceError("SocketStream")` says "SocketStream is closed", and a
+ * detail, if given, follows it.
  *
  * @example
  * ```ts
  * import { ClosedResourceError } from "@anyts/anyts";
- * console.log(new ClosedResourceError().name); // "ClosedResourceError"
+ * const error = new ClosedResourceError("MemoryObjectSendStream");
+ * console.log(error.message, error.resource); // "MemoryObjectSendStream is closed" "MemoryObjectSendStream"
  * ```
  */
 export class ClosedResourceError extends Error {
+  /** The name of the resource that is closed (`"the resource"` when not given). */
+  readonly resource: string;
+
   /**
    * Creates the error.
-   * @param message details
+   * @param resource the name of the resource, e.g. `"SocketStream"`
+   * @param detail what was attempted or why, appended to the message
    */
-  constructor(message = "the resource is closed") {
-    super(message);
+  constructor(resource = "the resource", detail?: string) {
+    super(`${resource} is closed${detail === undefined ? "" : `: ${detail}`}`);
     this.name = "ClosedResourceError";
+    this.resource = resource;
   }
 }
 

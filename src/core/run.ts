@@ -5,7 +5,10 @@
  */
 import { type BackendName, getAvailableBackends, loadBackend } from "../backend/index.ts";
 import { CancelScope, currentFrame, currentScope } from "./cancel-scope.ts";
+import type { Clock } from "./clock.ts";
 import { frameStorage } from "./context.ts";
+import { checkOptions } from "./options.ts";
+import { RootTask, RunState } from "./run-state.ts";
 
 /**
  * Options of {@linkcode run}.
@@ -21,7 +24,14 @@ export interface RunOptions {
   backend?: BackendName;
   /** Aborting it cancels the root scope; `run` then rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * A virtual clock (`MockClock` from `@anyts/anyts/testing`) that every timer and
+   * deadline of this run follows instead of real time. A clock serves one run at a time.
+   */
+  clock?: Clock;
 }
+
+const RUN_OPTIONS: readonly (keyof RunOptions)[] = ["backend", "signal", "clock"];
 
 /**
  * Runs `fn` as a root task on a backend (default: this runtime's native one) and resolves
@@ -29,7 +39,9 @@ export interface RunOptions {
  * `run` rejects with `signal.reason` (as `fetch` does).
  *
  * Calling `run` is optional: code outside any `run` behaves as inside an implicit root task
- * that is never cancelled, on the default backend.
+ * that is never cancelled, on the default backend. A `run` keeps the process alive until it
+ * returns, even while every task waits only on anyts (an event, `sleepForever()`): outside
+ * a run, only pending timers and I/O keep it alive, as with plain promises.
  *
  * @example
  * ```ts
@@ -43,14 +55,32 @@ export interface RunOptions {
  */
 export async function run<T>(fn: () => Promise<T> | T, options?: RunOptions): Promise<T> {
   if (typeof fn !== "function") throw new TypeError(`run: fn must be a function, got ${typeof fn}`);
+  checkOptions(options, RUN_OPTIONS, "run");
   const name = options?.backend ?? getAvailableBackends()[0];
   if (name === undefined) throw new Error("run: no backend is available on this runtime");
+  const clock = options?.clock;
+  if (clock !== undefined && (clock === null || typeof clock !== "object" || typeof clock._attach !== "function")) {
+    throw new TypeError("run: clock must be a MockClock (a Clock)");
+  }
   const backend = await loadBackend(name);
   const signal = options?.signal;
-  const scope = new CancelScope({ signal });
-  scope._enter(currentFrame());
+  const scope = new CancelScope(signal === undefined ? undefined : { signal });
+  const frame = currentFrame();
+  const state = new RunState(backend, clock, true);
+  try {
+    clock?._attach(state);
+  } catch (error) {
+    state._close();
+    throw error;
+  }
+  const root = new RootTask("root", state, frame._scope._run._keepAlive ? frame._task.id : undefined);
+  state._live = 1;
+  state._rootTask = root;
+  state._rootScope = scope;
+  scope._enter(frame);
   scope._backend = backend;
-  scope._task = { name: "root" };
+  scope._run = state;
+  scope._task = root;
   try {
     return await frameStorage.run(scope, fn);
   } catch (error) {
@@ -58,6 +88,10 @@ export async function run<T>(fn: () => Promise<T> | T, options?: RunOptions): Pr
     throw error;
   } finally {
     scope._exit();
+    root._done = true;
+    state._live = 0;
+    state._close();
+    clock?._detach(state);
   }
 }
 

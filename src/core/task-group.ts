@@ -5,9 +5,11 @@
  * @module
  */
 import { CancelScope, currentFrame, isThenable } from "./cancel-scope.ts";
-import { type Frame, frameStorage } from "./context.ts";
-import { Cancelled, TaskGroupError } from "./errors.ts";
+import { type Frame, frameStorage, type TaskIdentity } from "./context.ts";
+import { Cancelled, TaskGroupError, withCallSite } from "./errors.ts";
+import { checkOptions } from "./options.ts";
 import { Task, TASK_CANCELLED, TASK_FAILED, TASK_FINISHED, type TaskHandle, type TaskOutcome } from "./task.ts";
+import { beginUncancellableWait, endUncancellableWait } from "./wait.ts";
 
 /**
  * What a task started with {@linkcode TaskGroup.start} calls once it is ready; the value
@@ -48,24 +50,68 @@ export interface TaskGroup {
   readonly cancelScope: CancelScope;
   /**
    * Starts `fn(...args)` as a task of the group. It begins running after the caller's
-   * current synchronous code, on the next microtask turn.
+   * current synchronous code, on the next microtask turn. Pass {@linkcode TaskOptions}
+   * first to name the task: `tg.startSoon({ name: "worker 1" }, worker, 1)`.
    */
   startSoon<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void;
+  /** {@linkcode TaskGroup.startSoon} with {@linkcode TaskOptions} (a name) first. */
+  startSoon<A extends unknown[]>(options: TaskOptions, fn: (...args: A) => unknown, ...args: A): void;
   /**
    * Starts `fn(status)` and waits until it calls `status.started(value)`; resolves to
    * that value. Until then the task runs in the caller's scope and its errors go to the
    * caller; after it, the task belongs to the group. Returning without calling `started()`
-   * is an error.
+   * is an error. If the caller's scope is cancelled when `started()` is called, the task
+   * stays where it is (as in Trio): `start` waits for it to end and then resolves to the
+   * value if it returned, or rethrows its `Cancelled` or error.
    */
   start<T = undefined>(fn: (status: TaskStatus<T>) => unknown): Promise<T>;
+  /** {@linkcode TaskGroup.start} with {@linkcode TaskOptions} (a name) first. */
+  start<T = undefined>(options: TaskOptions, fn: (status: TaskStatus<T>) => unknown): Promise<T>;
   /** Starts `fn(...args)` as a task and returns a handle to await or cancel it. */
   spawn<T, A extends unknown[]>(fn: (...args: A) => T | Promise<T>, ...args: A): TaskHandle<T>;
+  /** {@linkcode TaskGroup.spawn} with {@linkcode TaskOptions} (a name) first. */
+  spawn<T, A extends unknown[]>(options: TaskOptions, fn: (...args: A) => T | Promise<T>, ...args: A): TaskHandle<T>;
+}
+
+/**
+ * Options of a task, passed before the function to {@linkcode TaskGroup.startSoon},
+ * {@linkcode TaskGroup.start} and {@linkcode TaskGroup.spawn} (AnyIO's `name=` keyword;
+ * a TypeScript rest parameter cannot be followed by options, so they come first).
+ *
+ * @example
+ * ```ts
+ * import { getCurrentTask, taskGroup } from "@anyts/anyts";
+ * await taskGroup(async (tg) => {
+ *   tg.startSoon({ name: "fetch user 7" }, async (id: number) => {
+ *     console.log(getCurrentTask().name, id); // "fetch user 7" 7
+ *   }, 7);
+ * });
+ * ```
+ */
+export interface TaskOptions {
+  /** The task's name in TaskInfo, TaskHandle.name, formatTaskTree and error messages. */
+  name?: string;
 }
 
 const resolved: Promise<void> = Promise.resolve();
+const TASK_OPTIONS: readonly (keyof TaskOptions)[] = ["name"];
 
-class TaskGroupImpl implements TaskGroup {
+/** Splits `(options?, fn, ...args)` into the name, the function and the arguments. */
+function taskCall(method: string, first: unknown, rest: unknown[]): [string | undefined, unknown, unknown[]] {
+  if (typeof first === "function" || first === null || typeof first !== "object") return [undefined, first, rest];
+  const options = checkOptions(first as TaskOptions, TASK_OPTIONS, method);
+  const name = options.name;
+  if (name !== undefined && typeof name !== "string") {
+    throw new TypeError(`${method}: name must be a string, got ${typeof name}`);
+  }
+  return [name, rest[0], rest.slice(1)];
+}
+
+/** @ignore The implementation of TaskGroup. Internal (formatTaskTree reads it). */
+export class TaskGroupImpl implements TaskGroup {
   readonly cancelScope: CancelScope;
+  /** @ignore The task that entered the group (its body runs in it). */
+  readonly _host: TaskIdentity;
   /** @ignore Tasks started and not yet finished. */
   _pending = 0;
   /** @ignore */
@@ -76,29 +122,54 @@ class TaskGroupImpl implements TaskGroup {
   _onIdle: (() => void) | undefined = undefined;
   /** @ignore Tasks waiting for their first turn; one microtask starts them all, in order. */
   _queue: Array<Task<unknown>> = [];
+  /** @ignore The live tasks, a linked list in start order. */
+  _firstTask: Task<unknown> | undefined = undefined;
+  /** @ignore */
+  _lastTask: Task<unknown> | undefined = undefined;
 
-  constructor(scope: CancelScope) {
+  constructor(scope: CancelScope, host: TaskIdentity) {
     this.cancelScope = scope;
+    this._host = host;
+    scope._group = this;
   }
 
-  startSoon<A extends unknown[]>(fn: (...args: A) => unknown, ...args: A): void {
-    this._launch(fn, args, "startSoon", undefined, undefined);
+  startSoon(first: unknown, ...rest: unknown[]): void {
+    if (typeof first === "function") {
+      this._launch(first as (...args: never[]) => unknown, rest, "startSoon", undefined, undefined, undefined);
+      return;
+    }
+    const [name, fn, args] = taskCall("startSoon", first, rest);
+    this._launch(fn as (...args: never[]) => unknown, args, "startSoon", undefined, undefined, name);
   }
 
-  spawn<T, A extends unknown[]>(fn: (...args: A) => T | Promise<T>, ...args: A): TaskHandle<T> {
-    return this._launch(fn, args, "spawn", this.cancelScope, undefined) as Task<T>;
+  spawn(first: unknown, ...rest: unknown[]): TaskHandle<never> {
+    const [name, fn, args] = typeof first === "function" ? [undefined, first, rest] : taskCall("spawn", first, rest);
+    return this._launch(fn as (...args: never[]) => unknown, args, "spawn", this.cancelScope, undefined, name) as Task<never>;
   }
 
-  start<T = undefined>(fn: (status: TaskStatus<T>) => unknown): Promise<T> {
+  start<T = undefined>(first: unknown, second?: unknown): Promise<T> {
+    let name: string | undefined;
+    let fn: unknown;
     try {
+      [name, fn] = typeof first === "function" ? [undefined, first] : taskCall("start", first, [second]);
       this._check(fn, "start");
     } catch (error) {
       return Promise.reject(error);
     }
+    const frame = currentFrame();
+    const caller = frame._task;
     return new Promise<T>((resolve, reject) => {
-      const status = new StartStatus<T>(this, resolve, reject);
+      // The caller waits (blocked, for autojump and formatTaskTree) until started().
+      const status = new StartStatus<T>(this, (value) => {
+        endUncancellableWait(caller);
+        resolve(value);
+      }, (error) => {
+        endUncancellableWait(caller);
+        reject(error);
+      });
       // Until started(), the task runs in the caller's scope.
-      status._task = this._launch(fn, [status], "start", currentFrame(), status);
+      status._task = this._launch(fn as (...args: never[]) => unknown, [status], "start", frame, status as StartStatus<never>, name);
+      beginUncancellableWait(caller, "TaskGroup.start");
     });
   }
 
@@ -122,19 +193,26 @@ class TaskGroupImpl implements TaskGroup {
     method: string,
     parent: Frame | undefined,
     starting: StartStatus<never> | undefined,
+    name: string | undefined,
   ): Task<unknown> {
     this._check(fn, method);
-    const name = fn.name || "anonymous";
+    const taskName = name ?? (fn.name || "anonymous");
     const call = fn as (...args: unknown[]) => unknown;
     let task: Task<unknown>;
-    if (parent === undefined) task = new Task(name, this.cancelScope, false, call, args);
+    if (parent === undefined) task = new Task(taskName, this.cancelScope, false, call, args, this, this._host);
     else {
       const scope = new CancelScope();
       scope._enter(parent);
-      task = new Task(name, scope, true, call, args);
+      task = new Task(taskName, scope, true, call, args, this, this._host);
     }
     task._startStatus = starting;
     this._pending++;
+    task._run._live++;
+    const last = this._lastTask;
+    task._prevInGroup = last;
+    if (last === undefined) this._firstTask = task;
+    else last._nextInGroup = task;
+    this._lastTask = task;
     if (this._queue.push(task) === 1) resolved.then(this._startQueued);
     return task;
   }
@@ -154,17 +232,29 @@ class TaskGroupImpl implements TaskGroup {
 
   /** @ignore */
   _taskDone(task: Task<unknown>, outcome: TaskOutcome, result: unknown): void {
+    const prev = task._prevInGroup;
+    const next = task._nextInGroup;
+    if (prev === undefined) this._firstTask = next;
+    else prev._nextInGroup = next;
+    if (next === undefined) this._lastTask = prev;
+    else next._prevInGroup = prev;
+    task._prevInGroup = task._nextInGroup = undefined;
     task._settle(outcome, result);
     const starting = task._startStatus as StartStatus<never> | undefined;
-    if (starting !== undefined && !starting._started) starting._endedBeforeStarted(task, outcome, result);
+    if (starting !== undefined && (!starting._started || starting._inPlace)) starting._ended(task, outcome, result);
     else if (outcome === TASK_FAILED) this._fail(result, `task ${task.name}`);
     if (--this._pending === 0 && this._onIdle !== undefined) this._onIdle();
+    task._run._taskEnded(task);
   }
 }
 
 class StartStatus<T> implements TaskStatus<T> {
   /** @ignore */
   _started = false;
+  /** @ignore Whether started() was called while the caller's scope was cancelled. */
+  _inPlace = false;
+  /** @ignore */
+  _value: unknown = undefined;
   /** @ignore */
   _task: Task<unknown> | undefined = undefined;
   private readonly group: TaskGroupImpl;
@@ -183,16 +273,24 @@ class StartStatus<T> implements TaskStatus<T> {
     if (task._outcome !== 0) throw new Error(`started() called after task ${task.name} returned`);
     if (this.group._closed) throw new Error("started(): the task group has exited");
     this._started = true;
+    if (task._scope._cancelledBy() !== undefined) {
+      // The caller's scope is cancelled: moving the task would take it out of that
+      // cancellation (and a Cancelled in flight out of the scope that catches it). It stays
+      // where it is, as in Trio; start() settles when it ends.
+      this._inPlace = true;
+      this._value = value;
+      return;
+    }
     task._scope._reparent(this.group.cancelScope);
     this.resolve(value as T);
   }
 
-  /** @ignore */
-  _endedBeforeStarted(task: Task<unknown>, outcome: TaskOutcome, result: unknown): void {
-    // A failure or a cancellation before started() belongs to the caller of start().
+  /** @ignore The task ended while it still belonged to the caller of start(). */
+  _ended(task: Task<unknown>, outcome: TaskOutcome, result: unknown): void {
     if (outcome === TASK_FINISHED) {
-      this.reject(new Error(`task ${task.name} returned without calling status.started()`));
-    } else this.reject(result);
+      if (this._inPlace) this.resolve(this._value as T);
+      else this.reject(new Error(`task ${task.name} returned without calling status.started()`));
+    } else this.reject(result); // a failure or a cancellation belongs to the caller of start()
   }
 }
 
@@ -253,9 +351,13 @@ function endTask(group: TaskGroupImpl, task: Task<unknown>, result: unknown, fai
  */
 export async function taskGroup<T>(fn: (tg: TaskGroup) => Promise<T> | T): Promise<T> {
   if (typeof fn !== "function") throw new TypeError(`taskGroup: fn must be a function, got ${typeof fn}`);
+  // Where the group was entered, for the stack of a TaskGroupError (formatted only then).
+  const entry: { stack?: string } = {};
+  captureStackTrace?.(entry, taskGroup);
+  const frame = currentFrame();
   const scope = new CancelScope();
-  scope._enter(currentFrame());
-  const group = new TaskGroupImpl(scope);
+  scope._enter(frame);
+  const group = new TaskGroupImpl(scope, frame._task);
   let result: T | undefined;
   let bodyCancelled: Cancelled | undefined;
   try {
@@ -264,10 +366,19 @@ export async function taskGroup<T>(fn: (tg: TaskGroup) => Promise<T> | T): Promi
     if (error instanceof Cancelled) bodyCancelled = error;
     else group._fail(error, "the task group's body");
   }
-  if (group._pending !== 0) await new Promise<void>((resolve) => (group._onIdle = resolve));
+  if (group._pending !== 0) {
+    const host = frame._task;
+    beginUncancellableWait(host, "taskGroup (waiting for its tasks)");
+    await new Promise<void>((resolve) => {
+      group._onIdle = () => {
+        endUncancellableWait(host);
+        resolve();
+      };
+    });
+  }
   group._closed = true;
   scope._exit();
-  if (group._errors.length !== 0) throw new TaskGroupError(group._errors);
+  if (group._errors.length !== 0) throw withCallSite(new TaskGroupError(group._errors), entry.stack);
   if (bodyCancelled !== undefined) {
     if (scope._catches(bodyCancelled)) return undefined as T;
     throw bodyCancelled;
@@ -277,3 +388,6 @@ export async function taskGroup<T>(fn: (tg: TaskGroup) => Promise<T> | T): Promi
   if (outer !== undefined) throw new Cancelled(outer._cancelReason);
   return result as T;
 }
+
+const captureStackTrace = (Error as { captureStackTrace?: (target: object, constructor?: unknown) => void })
+  .captureStackTrace;

@@ -5,8 +5,9 @@
  * @module
  */
 import type { CancelScope } from "./cancel-scope.ts";
-import type { Frame, TaskIdentity } from "./context.ts";
+import { type Frame, nextTaskId, type TaskIdentity } from "./context.ts";
 import { TaskCancelledError } from "./errors.ts";
+import type { RunState } from "./run-state.ts";
 import { waitCancellable } from "./wait.ts";
 
 /**
@@ -34,8 +35,10 @@ export type TaskState = "pending" | "cancelling" | "finished" | "cancelled" | "f
  * ```
  */
 export interface TaskHandle<T> extends PromiseLike<T> {
-  /** The task's name: the function's name, or `anonymous`. */
+  /** The task's name: the `name` option, else the function's name, else `anonymous`. */
   readonly name: string;
+  /** The task's id, as {@linkcode getRunningTasks} reports it. */
+  readonly id: number;
   /** Where the task is in its life. */
   readonly status: TaskState;
   /** Cancels this task only (its scope); idempotent. */
@@ -63,8 +66,24 @@ export const TASK_FAILED: TaskOutcome = FAILED;
  */
 export class Task<T> implements TaskHandle<T>, TaskIdentity, Frame {
   readonly name: string;
+  readonly id: number = nextTaskId();
+  readonly parentId: number | undefined;
   /** @ignore */
   readonly _task: TaskIdentity = this;
+  /** @ignore */
+  readonly _run: RunState;
+  /** @ignore */
+  _waits = 0;
+  /** @ignore */
+  _blockedIn = "";
+  /** @ignore */
+  _done = false;
+  /** @ignore The task group the task runs in (for formatTaskTree). */
+  _group: unknown;
+  /** @ignore The live tasks of the group, a linked list in start order. */
+  _prevInGroup: Task<unknown> | undefined = undefined;
+  /** @ignore */
+  _nextInGroup: Task<unknown> | undefined = undefined;
   /** @ignore The task's innermost scope at its start: its own, or its group's. */
   _scope: CancelScope;
   /** @ignore Whether `_scope` belongs to this task alone (exited when the task ends). */
@@ -88,8 +107,13 @@ export class Task<T> implements TaskHandle<T>, TaskIdentity, Frame {
     ownsScope: boolean,
     fn: (...args: unknown[]) => unknown,
     args: unknown[],
+    group: unknown,
+    host: TaskIdentity,
   ) {
     this.name = name;
+    this._group = group;
+    this._run = host._run;
+    this.parentId = host.id;
     this._scope = scope;
     this._ownsScope = ownsScope;
     this._fn = fn;
@@ -139,7 +163,7 @@ export class Task<T> implements TaskHandle<T>, TaskIdentity, Frame {
       const watchers = (this._watchers ??= new Set());
       watchers.add(resolve);
       return () => watchers.delete(resolve);
-    }).then(() => {
+    }, undefined, `TaskHandle (task ${this.name})`).then(() => {
       if (this._outcome === FINISHED) return this._result as T;
       if (this._outcome === FAILED) throw this._result;
       throw new TaskCancelledError(this.name);

@@ -4,9 +4,10 @@
  *
  * @module
  */
-import { currentScope } from "./cancel-scope.ts";
+import { type CancelScope, currentScope } from "./cancel-scope.ts";
+import { TimerEntry } from "./deadline-queue.ts";
 import { Cancelled } from "./errors.ts";
-import { waitCancellable } from "./wait.ts";
+import { pollDeadlines, waitCancellable } from "./wait.ts";
 
 const resolved: Promise<void> = Promise.resolve();
 
@@ -22,13 +23,15 @@ const resolved: Promise<void> = Promise.resolve();
  * ```
  */
 export function currentTime(): number {
-  return currentScope()._backend.currentTime();
+  return currentScope()._run._now();
 }
 
 /**
  * Raises {@linkcode Cancelled} if the current scope is effectively cancelled, then yields
  * to other ready tasks (one microtask turn: cheap, but it does not let I/O callbacks run;
- * use `sleep(0)` for that).
+ * use `sleep(0)` for that). A deadline that passed during a loop of checkpoints that never
+ * lets timers run still cancels: every 64th checkpoint fires the deadlines that are due,
+ * so such a loop stops within microseconds of its deadline (as in Trio).
  *
  * @example
  * ```ts
@@ -39,7 +42,9 @@ export function currentTime(): number {
  * ```
  */
 export function checkpoint(): Promise<void> {
-  const source = currentScope()._cancelledBy();
+  const scope = currentScope();
+  pollDeadlines(scope);
+  const source = scope._cancelledBy();
   if (source !== undefined) return Promise.reject(new Cancelled(source._cancelReason));
   return resolved;
 }
@@ -55,7 +60,9 @@ export function checkpoint(): Promise<void> {
  * ```
  */
 export function checkpointIfCancelled(): void {
-  const source = currentScope()._cancelledBy();
+  const scope = currentScope();
+  pollDeadlines(scope);
+  const source = scope._cancelledBy();
   if (source !== undefined) throw new Cancelled(source._cancelReason);
 }
 
@@ -91,7 +98,7 @@ export function sleep(ms: number): Promise<void> {
   }
   if (ms === Infinity) return sleepForever();
   const scope = currentScope();
-  return sleepUntilOn(scope._backend.currentTime() + ms, scope);
+  return sleepUntilOn(scope._run._now() + ms, scope);
 }
 
 /**
@@ -123,25 +130,22 @@ export function sleepUntil(deadline: number): Promise<void> {
  * ```
  */
 export function sleepForever(): Promise<never> {
-  return waitCancellable<never>(noop);
+  return waitCancellable<never>(noop, undefined, "sleepForever");
 }
 
-function sleepUntilOn(deadline: number, scope: ReturnType<typeof currentScope>): Promise<void> {
-  const backend = scope._backend;
+function sleepUntilOn(deadline: number, scope: CancelScope): Promise<void> {
+  const run = scope._run;
   return waitCancellable<void>((resolve) => {
-    const delay = deadline - backend.currentTime();
-    if (delay <= 0) {
+    if (deadline <= run._now()) {
+      // Due already: still one turn of the event loop, so that I/O callbacks can run.
+      const backend = run._backend;
       const timer = backend.setTimer(0, resolve);
       return () => backend.clearTimer(timer);
     }
-    let timer = backend.setTimer(delay, function fire() {
-      // Timers may fire a fraction of a millisecond early: re-arm until the deadline.
-      const remaining = deadline - backend.currentTime();
-      if (remaining > 0) timer = backend.setTimer(remaining, fire);
-      else resolve();
-    });
-    return () => backend.clearTimer(timer);
-  }, scope);
+    const entry = new TimerEntry(resolve as () => void);
+    run._addDeadline(entry, deadline);
+    return () => run._removeDeadline(entry);
+  }, scope, "sleep");
 }
 
 /** @ignore Throws unless `value` is a number that is not negative or NaN. */

@@ -3,9 +3,10 @@
  *
  * @module
  */
-import { CancelScope } from "./cancel-scope.ts";
+import { CancelScope, currentFrame } from "./cancel-scope.ts";
+import type { Frame } from "./context.ts";
 import { TimeoutError } from "./errors.ts";
-import { currentTime, validateDuration } from "./time.ts";
+import { checkOptions } from "./options.ts";
 
 /**
  * Options of {@linkcode moveOnAfter} and {@linkcode moveOnAt}.
@@ -31,7 +32,10 @@ export interface MoveOnOptions {
  * ```
  */
 export interface FailOptions extends MoveOnOptions {
-  /** The message of the {@linkcode TimeoutError}. */
+  /**
+   * What timed out, for the message of the {@linkcode TimeoutError}: it becomes
+   * `"<reason>: timed out after <ms> ms"` (or `"… deadline <t> passed"` for `failAt`).
+   */
   reason?: string;
 }
 
@@ -53,7 +57,9 @@ export function moveOnAfter<T>(
   options?: MoveOnOptions,
 ): Promise<T | undefined> {
   try {
-    return moveOnAt(deadlineAfter(ms), fn, options);
+    if (options !== undefined) checkOptions(options, MOVE_ON_OPTIONS, "moveOnAfter");
+    const frame = currentFrame();
+    return scopeAfter(frame, ms, options?.shield, "moveOnAfter")._runIn(frame, fn);
   } catch (error) {
     return Promise.reject(error);
   }
@@ -75,7 +81,10 @@ export function moveOnAt<T>(
   options?: MoveOnOptions,
 ): Promise<T | undefined> {
   try {
-    return new CancelScope({ deadline: deadline ?? Infinity, shield: options?.shield }).run(fn);
+    checkDeadline(deadline, "moveOnAt");
+    const shield = checkOptions(options, MOVE_ON_OPTIONS, "moveOnAt").shield;
+    return new CancelScope(shield === undefined ? { deadline: deadline ?? Infinity } : { deadline: deadline ?? Infinity, shield })
+      .run(fn);
   } catch (error) {
     return Promise.reject(error);
   }
@@ -98,7 +107,9 @@ export function failAfter<T>(
   options?: FailOptions,
 ): Promise<T> {
   try {
-    return failAt(deadlineAfter(ms), fn, options);
+    if (options !== undefined) checkOptions(options, FAIL_OPTIONS, "failAfter");
+    const frame = currentFrame();
+    return failWithin(frame, scopeAfter(frame, ms, options?.shield, "failAfter"), fn, options?.reason, ms ?? undefined);
   } catch (error) {
     return Promise.reject(error);
   }
@@ -114,21 +125,59 @@ export function failAfter<T>(
  * await failAt(currentTime() + 1_000, () => sleep(1));
  * ```
  */
-export async function failAt<T>(
+export function failAt<T>(
   deadline: number | null,
   fn: (scope: CancelScope) => Promise<T> | T,
   options?: FailOptions,
 ): Promise<T> {
-  const scope = new CancelScope({ deadline: deadline ?? Infinity, shield: options?.shield });
-  const result = await scope.run(fn);
+  try {
+    checkDeadline(deadline, "failAt");
+    checkOptions(options, FAIL_OPTIONS, "failAt");
+    const shield = options?.shield;
+    const scope = new CancelScope(shield === undefined ? { deadline: deadline ?? Infinity } : { deadline: deadline ?? Infinity, shield });
+    return failWithin(currentFrame(), scope, fn, options?.reason, undefined);
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+const MOVE_ON_OPTIONS: readonly (keyof MoveOnOptions)[] = ["shield"];
+const FAIL_OPTIONS: readonly (keyof FailOptions)[] = ["shield", "reason"];
+
+async function failWithin<T>(
+  frame: Frame,
+  scope: CancelScope,
+  fn: (scope: CancelScope) => Promise<T> | T,
+  reason: string | undefined,
+  timeout: number | undefined,
+): Promise<T> {
+  if (reason !== undefined && typeof reason !== "string") {
+    throw new TypeError(`reason must be a string, got ${typeof reason}`);
+  }
+  const result = await scope._runIn(frame, fn);
   if (scope._cancelledCaught && scope._deadlineExpired) {
-    throw new TimeoutError(options?.reason ?? "deadline exceeded");
+    const deadline = scope._deadline;
+    const what = timeout !== undefined ? `timed out after ${timeout} ms` : `deadline ${Math.round(deadline * 1000) / 1000} (currentTime(), ms) passed`;
+    throw new TimeoutError(reason === undefined ? what : `${reason}: ${what}`, { timeout, deadline });
   }
   return result as T;
 }
 
-function deadlineAfter(ms: number | null): number {
-  if (ms === null) return Infinity;
-  validateDuration(ms, "ms");
-  return currentTime() + ms;
+/** A scope whose deadline is `ms` from now (none for `null`), for moveOnAfter and failAfter. */
+function scopeAfter(frame: Frame, ms: number | null, shield: boolean | undefined, where: string): CancelScope {
+  const scope = new CancelScope();
+  if (shield !== undefined) scope.shield = shield;
+  if (ms === null) return scope;
+  if (typeof ms !== "number") throw new TypeError(`${where}: ms must be a number or null, got ${typeof ms}`);
+  if (!(ms >= 0)) throw new RangeError(`${where}: ms must be a non-negative number of milliseconds, got ${ms}`);
+  scope._deadline = frame._scope._run._now() + ms;
+  // Computed from the clock just now: entering need not read it again to know it lies ahead.
+  scope._deadlineAhead = ms > 0 && ms !== Infinity;
+  return scope;
+}
+
+function checkDeadline(deadline: number | null, where: string): void {
+  if (deadline === null) return;
+  if (typeof deadline !== "number") throw new TypeError(`${where}: deadline must be a number or null, got ${typeof deadline}`);
+  if (Number.isNaN(deadline)) throw new RangeError(`${where}: deadline must not be NaN`);
 }

@@ -1,15 +1,30 @@
 /**
  * The one way the library blocks: a promise that the cancellation of the waiting code's
  * scope interrupts. Every primitive that waits (sleep, events, locks, streams, I/O) is
- * built on {@linkcode waitCancellable}. Internal to anyts, exported for adapters.
+ * built on {@linkcode waitCancellable}, which also counts the waiting task as blocked
+ * (for `MockClock`'s autojump, `waitAllTasksBlocked` and `formatTaskTree`). Internal to
+ * anyts, exported for adapters.
  *
  * @module
  */
-import { type CancelScope, currentScope } from "./cancel-scope.ts";
+import { type CancelScope, currentFrame, type Waker } from "./cancel-scope.ts";
+import type { TaskIdentity } from "./context.ts";
 import { Cancelled, cancelledWithoutStack } from "./errors.ts";
+import { blockTask, unblockTask } from "./run-state.ts";
 
 /** Undoes what `arm` set up: removes the waiter from a queue, clears a timer. */
 export type Disarm = () => void;
+
+let ticks = 0;
+
+/**
+ * @ignore Lets the deadlines of `scope`'s run that are due fire, every 64th call: a loop of
+ * checkpoints that never yields to the event loop still sees its deadline pass, and the
+ * others pay one increment. Internal.
+ */
+export function pollDeadlines(scope: CancelScope): void {
+  if ((++ticks & 63) === 0) scope._run._poll();
+}
 
 /**
  * Waits for `arm` to settle the returned promise, unless the current scope is (or becomes)
@@ -20,46 +35,94 @@ export type Disarm = () => void;
  * returns its value (the next checkpoint raises). Primitives that must give back what they
  * were granted when cancelled check for that themselves.
  *
+ * While it waits, the task counts as blocked in `what` (shown by `formatTaskTree()`).
+ *
  * @example
  * ```ts
  * import { waitCancellable } from "@anyts/anyts";
  * const value = await waitCancellable<number>((resolve) => {
  *   const timer = setTimeout(() => resolve(42), 10);
  *   return () => clearTimeout(timer);
- * });
+ * }, undefined, "my timer");
  * ```
  */
 export function waitCancellable<T>(
   arm: (resolve: (value: T) => void, reject: (error: unknown) => void) => Disarm | void,
-  scope: CancelScope = currentScope(),
+  scope?: CancelScope,
+  what: string = "waitCancellable",
 ): Promise<T> {
-  const source = scope._cancelledBy();
+  const frame = currentFrame();
+  const waitScope = scope ?? frame._scope;
+  pollDeadlines(waitScope);
+  const source = waitScope._cancelledBy();
   if (source !== undefined) return Promise.reject(new Cancelled(source._cancelReason));
+  const task = frame._task;
   return new Promise<T>((resolve, reject) => {
     let settled = false;
+    let blocked = false;
     let disarm: Disarm | void = undefined;
     const wake = (source: CancelScope) => {
       if (settled) return;
       settled = true;
       waiters.delete(wake);
+      if (blocked) unblockTask(task);
       if (disarm) disarm();
       reject(cancelledWithoutStack(source._cancelReason));
     };
-    const waiters = (scope._waiters ??= new Set());
+    const waiters = (waitScope._waiters ??= new Set());
     waiters.add(wake);
     disarm = arm(
       (value) => {
         if (settled) return;
         settled = true;
         waiters.delete(wake);
+        if (blocked) unblockTask(task);
         resolve(value);
       },
       (error) => {
         if (settled) return;
         settled = true;
         waiters.delete(wake);
+        if (blocked) unblockTask(task);
         reject(error);
       },
     );
+    if (!settled) {
+      blocked = true;
+      blockTask(task, what);
+    }
   });
+}
+
+/**
+ * @internal For the specialised waits that register their waker on `scope._waiters`
+ * themselves instead of calling {@linkcode waitCancellable} (SocketStream, TLSStream):
+ * adds `wake` and counts the current task as blocked in `what`. Returns the task, to be
+ * passed to {@linkcode _removeWaiter} when the wait ends (whatever ends it).
+ */
+export function _addWaiter(scope: CancelScope, wake: Waker, what: string): TaskIdentity {
+  (scope._waiters ??= new Set()).add(wake);
+  const task = currentFrame()._task;
+  blockTask(task, what);
+  return task;
+}
+
+/** @internal Ends a wait begun with {@linkcode _addWaiter}: removes `wake`, unblocks `task`. */
+export function _removeWaiter(scope: CancelScope, wake: Waker, task: TaskIdentity): void {
+  scope._waiters!.delete(wake);
+  unblockTask(task);
+}
+
+/**
+ * @ignore Counts the current task as blocked in `what` for a wait that cancellation does
+ * not interrupt (a task group waiting for its tasks); returns the task for
+ * {@linkcode endUncancellableWait}. Internal.
+ */
+export function beginUncancellableWait(task: TaskIdentity, what: string): void {
+  blockTask(task, what);
+}
+
+/** @ignore Ends a wait begun with {@linkcode beginUncancellableWait}. Internal. */
+export function endUncancellableWait(task: TaskIdentity): void {
+  unblockTask(task);
 }

@@ -14,7 +14,7 @@ import {
   ClosedResourceError,
   EndOfStream,
 } from "../core/errors.ts";
-import { waitCancellable } from "../core/wait.ts";
+import { _addWaiter, _removeWaiter, waitCancellable } from "../core/wait.ts";
 import { SocketAttribute } from "../streams/attributes.ts";
 import { type AttributeEntry, attributeMap, type TypedAttributeMap } from "../streams/typed-attribute.ts";
 import { ByteStreamBase, validateMaxBytes } from "../streams/types.ts";
@@ -115,8 +115,12 @@ export class SocketStream extends ByteStreamBase {
   _receiveMax = 0;
   /** @ignore The scope of the waiting receive (its cancellation wakes it). */
   _receiveScope: CancelScope | undefined = undefined;
+  /** @internal The task blocked in receive (formatTaskTree, MockClock autojump). */
+  _receiveTask: ReturnType<typeof _addWaiter> | undefined = undefined;
   /** @ignore The scope of the waiting send. */
   _sendScope: CancelScope | undefined = undefined;
+  /** @internal */
+  _sendTask: ReturnType<typeof _addWaiter> | undefined = undefined;
   /** @ignore */
   _receiving = false;
   /** @ignore */
@@ -195,7 +199,7 @@ export class SocketStream extends ByteStreamBase {
     this._receiving = true;
     this._receiveMax = maxBytes;
     // waitCancellable, specialised: the waker and the executor are made once per stream.
-    (scope._waiters ??= new Set()).add(this._onReceiveCancelled);
+    this._receiveTask = _addWaiter(scope, this._onReceiveCancelled, "SocketStream.receive");
     this._receiveScope = scope;
     return new Promise<Uint8Array>(this._receiveExecutor);
   }
@@ -234,7 +238,7 @@ export class SocketStream extends ByteStreamBase {
       }
     }
     this._sending = true;
-    (scope._waiters ??= new Set()).add(this._onSendCancelled);
+    this._sendTask = _addWaiter(scope, this._onSendCancelled, "SocketStream.send");
     this._sendScope = scope;
     return new Promise<void>(this._sendExecutor);
   }
@@ -329,7 +333,7 @@ export class SocketStream extends ByteStreamBase {
     const scope = this._receiveScope;
     if (scope !== undefined) {
       this._receiveScope = undefined;
-      scope._waiters!.delete(this._onReceiveCancelled);
+      _removeWaiter(scope, this._onReceiveCancelled, this._receiveTask!);
     }
   }
 
@@ -341,7 +345,7 @@ export class SocketStream extends ByteStreamBase {
     const scope = this._sendScope;
     if (scope !== undefined) {
       this._sendScope = undefined;
-      scope._waiters!.delete(this._onSendCancelled);
+      _removeWaiter(scope, this._onSendCancelled, this._sendTask!);
     }
   }
 

@@ -19,7 +19,7 @@ import {
   TimeoutError,
 } from "../core/errors.ts";
 import { failAfter } from "../core/timeouts.ts";
-import { waitCancellable } from "../core/wait.ts";
+import { _addWaiter, _removeWaiter, waitCancellable } from "../core/wait.ts";
 import { SocketStream } from "../net/socket-stream.ts";
 import { TLSAttribute } from "./attributes.ts";
 import { type CheckedTLSOptions, checkTLSOptions, describe, type TLSOptions } from "./tls-options.ts";
@@ -135,12 +135,16 @@ export class TLSStream extends ByteStreamBase {
   _receiveMax = 0;
   /** @ignore The scope of the waiting receive (its cancellation wakes it). */
   _receiveScope: CancelScope | undefined = undefined;
+  /** @internal The task blocked in receive (formatTaskTree, MockClock autojump). */
+  _receiveTask: ReturnType<typeof _addWaiter> | undefined = undefined;
   /** @ignore The send waiting for `_pendingWrite`. */
   _sendResolve: (() => void) | undefined = undefined;
   /** @ignore */
   _sendReject: ((error: unknown) => void) | undefined = undefined;
   /** @ignore */
   _sendScope: CancelScope | undefined = undefined;
+  /** @internal */
+  _sendTask: ReturnType<typeof _addWaiter> | undefined = undefined;
   /** @ignore */
   _eofSent = false;
   /** @ignore The end of stream was seen (clean, or ragged and tolerated). */
@@ -264,7 +268,7 @@ export class TLSStream extends ByteStreamBase {
     }
     this._receiving = true;
     this._receiveMax = maxBytes;
-    (scope._waiters ??= new Set()).add(this._onReceiveCancelled);
+    this._receiveTask = _addWaiter(scope, this._onReceiveCancelled, "TLSStream.receive");
     this._receiveScope = scope;
     return new Promise<Uint8Array>(this._receiveExecutor);
   }
@@ -291,7 +295,7 @@ export class TLSStream extends ByteStreamBase {
     const scope = this._receiveScope;
     if (scope !== undefined) {
       this._receiveScope = undefined;
-      scope._waiters!.delete(this._onReceiveCancelled);
+      _removeWaiter(scope, this._onReceiveCancelled, this._receiveTask!);
     }
   }
 
@@ -366,7 +370,7 @@ export class TLSStream extends ByteStreamBase {
     if (this._pendingWrite !== undefined) return this._sendAfterPendingWrite(data, scope);
     this._write(data);
     this._sending = true;
-    (scope._waiters ??= new Set()).add(this._onSendCancelled);
+    this._sendTask = _addWaiter(scope, this._onSendCancelled, "TLSStream.send");
     this._sendScope = scope;
     return new Promise<void>(this._sendExecutor);
   }
@@ -403,7 +407,7 @@ export class TLSStream extends ByteStreamBase {
     const scope = this._sendScope;
     if (scope !== undefined) {
       this._sendScope = undefined;
-      scope._waiters!.delete(this._onSendCancelled);
+      _removeWaiter(scope, this._onSendCancelled, this._sendTask!);
     }
   }
 

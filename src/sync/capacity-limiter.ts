@@ -303,7 +303,7 @@ export class CapacityLimiter {
         this._waiters.remove(waiter);
         this._queued.delete(borrower);
       };
-    }, scope);
+    }, scope, "CapacityLimiter.acquire");
     // Handed a token; if the scope was cancelled in the same tick, pass it on.
     const source = scope._cancelledBy();
     if (source !== undefined) {

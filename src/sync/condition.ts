@@ -4,7 +4,7 @@
  * @module
  */
 import { CancelScope, currentFrame, getCurrentTask } from "../core/cancel-scope.ts";
-import type { TaskIdentity } from "../core/context.ts";
+import type { TaskInfo } from "../core/context.ts";
 import { Cancelled } from "../core/errors.ts";
 import { checkpoint } from "../core/time.ts";
 import { Lock, type LockStatistics } from "./lock.ts";
@@ -156,7 +156,7 @@ export class Condition {
     this._checkHeld(task, "wait");
     const early = scope._cancelledBy();
     if (early !== undefined) throw new Cancelled(early._cancelReason);
-    const notified = this._waiters.wait(undefined, scope);
+    const notified = this._waiters.wait(undefined, scope, "Condition.wait");
     this._lock._releaseBy(task, "release");
     let failure: unknown = undefined;
     try {
@@ -250,7 +250,7 @@ export class Condition {
   }
 
   /** @ignore */
-  _checkHeld(task: TaskIdentity, method: string): void {
+  _checkHeld(task: TaskInfo, method: string): void {
     if (this._lock._owner !== task) {
       throw new Error(`Condition.${method}: the current task (${task.name}) does not hold the underlying lock`);
     }

@@ -98,7 +98,7 @@ export class Event {
    */
   wait(): Promise<void> {
     if (this._isSet) return checkpoint();
-    return this._waiters.wait(undefined, currentScope());
+    return this._waiters.wait(undefined, currentScope(), "Event.wait");
   }
 
   /**

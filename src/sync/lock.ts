@@ -4,8 +4,9 @@
  * @module
  */
 import { type CancelScope, currentFrame, getCurrentTask } from "../core/cancel-scope.ts";
-import type { TaskIdentity } from "../core/context.ts";
+import type { TaskInfo } from "../core/context.ts";
 import { Cancelled, WouldBlock } from "../core/errors.ts";
+import { checkOptions } from "../core/options.ts";
 import { WaiterQueue } from "./waiter-queue.ts";
 
 const resolved: Promise<void> = Promise.resolve();
@@ -42,7 +43,7 @@ export interface LockStatistics {
   /** Whether the lock is held. */
   readonly locked: boolean;
   /** The task holding the lock (see {@linkcode getCurrentTask}), or `undefined`. */
-  readonly owner: TaskIdentity | undefined;
+  readonly owner: TaskInfo | undefined;
   /** The number of tasks blocked in {@linkcode Lock.acquire}. */
   readonly tasksWaiting: number;
 }
@@ -92,9 +93,9 @@ export interface LockStatistics {
  */
 export class Lock {
   /** @ignore */
-  _owner: TaskIdentity | undefined = undefined;
+  _owner: TaskInfo | undefined = undefined;
   /** @ignore */
-  _waiters: WaiterQueue<TaskIdentity> = new WaiterQueue();
+  _waiters: WaiterQueue<TaskInfo> = new WaiterQueue();
   /** @ignore */
   _fastAcquire: boolean;
 
@@ -104,6 +105,7 @@ export class Lock {
    * @param options `fastAcquire` (default `false`)
    */
   constructor(options?: LockOptions) {
+    checkOptions(options, ["fastAcquire"], "Lock");
     const fastAcquire = options?.fastAcquire ?? false;
     if (typeof fastAcquire !== "boolean") {
       throw new TypeError(`fastAcquire must be a boolean, got ${typeof fastAcquire}`);
@@ -217,8 +219,8 @@ export class Lock {
   }
 
   /** @ignore */
-  async _acquireQueued(scope: CancelScope, task: TaskIdentity): Promise<Disposable> {
-    await this._waiters.wait(task, scope);
+  async _acquireQueued(scope: CancelScope, task: TaskInfo): Promise<Disposable> {
+    await this._waiters.wait(task, scope, "Lock.acquire");
     // Handed the lock; if the scope was cancelled in the same tick, pass it on.
     const source = scope._cancelledBy();
     if (source !== undefined) {
@@ -240,7 +242,7 @@ export class Lock {
   }
 
   /** @ignore Releases the lock held by `task`, handing it to the oldest waiter. */
-  _releaseBy(task: TaskIdentity, method: string): void {
+  _releaseBy(task: TaskInfo, method: string): void {
     const owner = this._owner;
     if (owner !== task) {
       throw new Error(
@@ -258,7 +260,7 @@ export class Lock {
   }
 }
 
-function reentryError(method: string, task: TaskIdentity): Error {
+function reentryError(method: string, task: TaskInfo): Error {
   return new Error(`Lock.${method}: task ${task.name} already holds this lock (a Lock is not re-entrant)`);
 }
 
@@ -267,11 +269,11 @@ class LockToken implements Disposable {
   /** @ignore */
   readonly _lock: Lock;
   /** @ignore */
-  readonly _task: TaskIdentity;
+  readonly _task: TaskInfo;
   /** @ignore */
   _released = false;
 
-  constructor(lock: Lock, task: TaskIdentity) {
+  constructor(lock: Lock, task: TaskInfo) {
     this._lock = lock;
     this._task = task;
   }

@@ -5,7 +5,9 @@
  */
 import { type CancelScope, currentScope } from "../core/cancel-scope.ts";
 import { Cancelled, WouldBlock } from "../core/errors.ts";
+import { checkOptions } from "../core/options.ts";
 import { validateCount } from "./validate.ts";
+
 import { WaiterQueue } from "./waiter-queue.ts";
 
 const resolved: Promise<void> = Promise.resolve();
@@ -95,6 +97,7 @@ export class Semaphore {
    */
   constructor(initial: number, options?: SemaphoreOptions) {
     validateCount(initial, "initial", 0);
+    checkOptions(options, ["maxValue", "fastAcquire"], "Semaphore");
     const maxValue = options?.maxValue;
     if (maxValue !== undefined) {
       validateCount(maxValue, "maxValue", 0);
@@ -220,7 +223,7 @@ export class Semaphore {
 
   /** @ignore */
   async _acquireQueued(scope: CancelScope): Promise<Disposable> {
-    await this._waiters.wait(undefined, scope);
+    await this._waiters.wait(undefined, scope, "Semaphore.acquire");
     // Handed a slot; if the scope was cancelled in the same tick, pass it on.
     const source = scope._cancelledBy();
     if (source !== undefined) {

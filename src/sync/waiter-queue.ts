@@ -73,14 +73,14 @@ export class WaiterQueue<D> {
 
   /**
    * Blocks in `scope` (a cancellable wait) until the waiter is shifted out of the queue
-   * and woken. If `scope` is cancelled first, the waiter leaves the queue and the promise
+   * and woken (counted as blocked in `what`). If `scope` is cancelled first, the waiter leaves the queue and the promise
    * rejects with `Cancelled`; if it is already cancelled, nothing is queued.
    */
-  wait(data: D, scope: CancelScope): Promise<void> {
+  wait(data: D, scope: CancelScope, what: string): Promise<void> {
     return waitCancellable<void>((resolve) => {
       const waiter = this.push(data, resolve as () => void);
       return () => this.remove(waiter);
-    }, scope);
+    }, scope, what);
   }
 
   /** The data of every queued waiter, oldest first. */

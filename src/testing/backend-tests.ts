@@ -6,7 +6,9 @@
  * @module
  */
 import { type BackendName, getAvailableBackends } from "../backend/index.ts";
+import { checkOptions } from "../core/options.ts";
 import { run } from "../core/run.ts";
+import type { MockClock } from "./mock-clock.ts";
 
 /**
  * What a test body registered through {@linkcode backendTests} receives.
@@ -20,6 +22,8 @@ import { run } from "../core/run.ts";
 export interface BackendTestContext {
   /** The backend this copy of the test runs on. */
   readonly backend: BackendName;
+  /** The virtual clock of this test's run, when `backendTests` was given a `clock` option. */
+  readonly clock?: MockClock;
 }
 
 /**
@@ -34,13 +38,20 @@ export interface BackendTestContext {
 export interface BackendTestsOptions {
   /** The backends to register a test for (default: every available one, native first). */
   backends?: readonly BackendName[];
+  /**
+   * Makes a fresh `MockClock` for each test run: the body then runs as
+   * `run(…, { backend, clock: clock() })` in virtual time, and receives the clock.
+   */
+  clock?: () => MockClock;
 }
+
+const BACKEND_TESTS_OPTIONS: readonly (keyof BackendTestsOptions)[] = ["backends", "clock"];
 
 /**
  * A test-registering function as every framework has one: vitest's and bun:test's `test`,
  * node:test's `test`, `Deno.test`. Extra arguments (a timeout, options) are passed on.
  */
-export type TestFunction = (name: string, fn: () => unknown, ...rest: never[]) => unknown;
+export type TestFunction = (name: string, fn: () => Promise<void>, ...rest: never[]) => unknown;
 
 /**
  * Registers a test under each backend.
@@ -79,8 +90,14 @@ export function backendTests(test: TestFunction, options?: BackendTestsOptions):
   if (typeof test !== "function") {
     throw new TypeError(`backendTests: test must be a test-registering function, got ${test === null ? "null" : typeof test}`);
   }
+  checkOptions(options, BACKEND_TESTS_OPTIONS, "backendTests");
+  const makeClock = options?.clock;
+  if (makeClock !== undefined && typeof makeClock !== "function") {
+    throw new TypeError(`backendTests: clock must be a function that returns a MockClock, got ${typeof makeClock}`);
+  }
   const available = getAvailableBackends();
   const backends = options?.backends ?? available;
+  if (!Array.isArray(backends)) throw new TypeError("backendTests: backends must be an array of backend names");
   for (const backend of backends) {
     if (!available.includes(backend)) {
       throw new TypeError(
@@ -93,10 +110,15 @@ export function backendTests(test: TestFunction, options?: BackendTestsOptions):
   return (name, fn, ...rest) => {
     if (typeof fn !== "function") throw new TypeError(`backendTests: the body of "${name}" must be a function`);
     for (const backend of backends) {
-      const context: BackendTestContext = { backend };
       (test as (name: string, fn: () => unknown, ...rest: unknown[]) => unknown)(
         `${name} [${backend}]`,
-        () => run(() => fn(context), { backend }),
+        async (): Promise<void> => {
+          if (makeClock === undefined) await run(() => fn({ backend }), { backend });
+          else {
+            const clock = makeClock();
+            await run(() => fn({ backend, clock }), { backend, clock });
+          }
+        },
         ...rest,
       );
     }

@@ -14,7 +14,7 @@ import {
   sleepForever,
   taskGroup,
 } from "../../mod.ts";
-import { backendsUnderTest, trackUnhandledRejections } from "../../testing.ts";
+import { backendTests, backendsUnderTest, trackUnhandledRejections } from "../../testing.ts";
 
 const expectedBackends: Record<string, BackendName[]> = {
   node: ["node"],
@@ -47,8 +47,8 @@ describe("runtime detection", () => {
   });
 });
 
-describe.each(backendsUnderTest())("run on the %s backend", (backend) => {
-  it("runs fn and reports its backend", async () => {
+describe("run on each backend", () => {
+  backendTests(it)("runs fn and reports its backend", async ({ backend }) => {
     const result = await run(async () => {
       await sleep(1);
       return currentBackend();
@@ -56,7 +56,7 @@ describe.each(backendsUnderTest())("run on the %s backend", (backend) => {
     expect(result).toBe(backend);
   });
 
-  it("task groups and timeouts work on this backend", async () => {
+  backendTests(it)("task groups and timeouts work on this backend", async ({ backend }) => {
     const log: string[] = [];
     await run(async () => {
       await taskGroup(async (tg) => {
@@ -69,7 +69,7 @@ describe.each(backendsUnderTest())("run on the %s backend", (backend) => {
     expect(log).toEqual([`timeout on ${backend}`]);
   });
 
-  it("an external AbortSignal cancels the run, which rejects with the signal's reason", async () => {
+  backendTests(it)("an external AbortSignal cancels the run, which rejects with the signal's reason", async ({ backend }) => {
     const controller = new AbortController();
     const reason = new Error("shutting down");
     let cleanedUp = false;
@@ -91,7 +91,7 @@ describe.each(backendsUnderTest())("run on the %s backend", (backend) => {
     expect(cleanedUp).toBe(true);
   });
 
-  it("an already-aborted signal cancels at the first checkpoint", async () => {
+  backendTests(it)("an already-aborted signal cancels at the first checkpoint", async ({ backend }) => {
     const reason = new Error("too late");
     await expect(run(() => sleep(10_000), { backend, signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
   });
