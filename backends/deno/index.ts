@@ -17,6 +17,8 @@
  */
 import { type Backend, type RawUdpSocket, standardClock } from "../../src/backend/index.ts";
 import { connectTcp, connectUnix, listenTcp, listenUnix, loadFallback } from "./net.ts";
+import { denoProcess } from "./process.ts";
+import { denoSignals } from "./signals.ts";
 
 /**
  * The Deno backend.
@@ -37,4 +39,6 @@ export const denoBackend: Backend = {
   listenUnix,
   createUdpSocket: async (options): Promise<RawUdpSocket> => (await loadFallback()).openUdpSocket(options),
   startTls: (transport, options) => import("../shared/tls-engine.ts").then((engine) => engine.startTls(transport, options)),
+  process: denoProcess, // Deno.Command (backends/deno/process.ts)
+  signals: denoSignals, // Deno.addSignalListener (backends/deno/signals.ts)
 };

@@ -6,6 +6,8 @@
 import { type BackendName, getAvailableBackends, loadBackend } from "../backend/index.ts";
 import { CancelScope, currentFrame, currentScope } from "./cancel-scope.ts";
 import { frameStorage } from "./context.ts";
+import type { SignalName } from "../signals/names.ts";
+import { watchSignalsForRun } from "../signals/cancel-on-signals.ts";
 
 /**
  * Options of {@linkcode run}.
@@ -21,6 +23,13 @@ export interface RunOptions {
   backend?: BackendName;
   /** Aborting it cancels the root scope; `run` then rejects with the signal's reason. */
   signal?: AbortSignal;
+  /**
+   * OS signals that cancel the run, as Ctrl-C does under `asyncio.run` and Trio: the first
+   * one cancels the root scope (every `finally` and `aclose` runs) and `run` rejects with
+   * an Error naming it; a second one ends the process at once with 128 + its number (130
+   * for SIGINT, 143 for SIGTERM).
+   */
+  cancelOnSignals?: readonly SignalName[];
 }
 
 /**
@@ -46,7 +55,10 @@ export async function run<T>(fn: () => Promise<T> | T, options?: RunOptions): Pr
   const name = options?.backend ?? getAvailableBackends()[0];
   if (name === undefined) throw new Error("run: no backend is available on this runtime");
   const backend = await loadBackend(name);
-  const signal = options?.signal;
+  const signals = options?.cancelOnSignals === undefined
+    ? undefined
+    : watchSignalsForRun(options.cancelOnSignals, backend, options.signal);
+  const signal = signals?.signal ?? options?.signal;
   const scope = new CancelScope({ signal });
   scope._enter(currentFrame());
   scope._backend = backend;
@@ -58,6 +70,7 @@ export async function run<T>(fn: () => Promise<T> | T, options?: RunOptions): Pr
     throw error;
   } finally {
     scope._exit();
+    signals?.[Symbol.dispose]();
   }
 }
 
