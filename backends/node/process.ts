@@ -43,31 +43,32 @@ class NodeChild implements RawProcess {
   readonly stdout: NodePipeReader | null;
   readonly stderr: NodePipeReader | null;
   readonly exited: Promise<number>;
-  #child: ChildProcess;
+  #reaped = false;
 
   constructor(child: ChildProcess, options: SpawnOptions) {
-    this.#child = child;
     this.pid = child.pid!;
     this.stdin = options.stdin === "pipe" ? new NodePipeWriter(child.stdin!) : null;
     this.stdout = options.stdout === "pipe" ? new NodePipeReader(child.stdout!) : null;
     this.stderr = options.stderr === "pipe" ? new NodePipeReader(child.stderr!) : null;
     this.exited = new Promise<number>((resolve) => {
-      const onExit = (code: number | null, signal: string | null) =>
+      child.once("exit", (code: number | null, signal: string | null) => {
+        this.#reaped = true;
         resolve(signal !== null ? -(signalNumbers[signal] ?? 0) : code ?? 0);
-      if (child.exitCode !== null || child.signalCode !== null) onExit(child.exitCode, child.signalCode);
-      else child.once("exit", onExit);
+      });
     });
   }
 
   kill(signal: string, group: boolean): void {
-    const child = this.#child;
     if (group) {
       killGroup(this.pid, signal);
       return;
     }
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    // Not child.kill(): Deno's node:child_process refuses a second kill (and reports the
+    // first signal as the exit's signalCode), so SIGKILL after SIGTERM would never be sent.
+    // 'exit' comes in the same callback as the reap, so the pid is still the child's here.
+    if (this.#reaped) return;
     try {
-      child.kill(signal as NodeJS.Signals);
+      process.kill(this.pid, signal);
     } catch {
       // Gone meanwhile.
     }
