@@ -75,10 +75,10 @@ class BunPipeWriter implements RawPipeWriter {
     this.#sink = sink;
   }
 
-  async write(data: Uint8Array): Promise<void> {
+  write(data: Uint8Array): Promise<void> | undefined {
     if (this.#closed) throw new Error("the pipe is closed");
     const written = this.#sink.write(data);
-    if (typeof written !== "number") await written;
+    return typeof written === "number" ? undefined : written.then(noop);
   }
 
   async end(): Promise<void> {

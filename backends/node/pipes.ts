@@ -8,6 +8,10 @@
 import type { Readable, Writable } from "node:stream";
 import type { RawPipeReader, RawPipeWriter } from "../../src/backend/process.ts";
 
+/** Whether this is Node itself (not Deno's or Bun's node: compatibility layer). */
+const writtenAtOnce = (globalThis as { Deno?: unknown }).Deno === undefined &&
+  (globalThis as { Bun?: unknown }).Bun === undefined;
+
 /**
  * A child's output as pull-based reads. The stream flows ('data' events, no extra copy)
  * into a small queue; once the queue holds 256 KiB it is paused until half of it was read,
@@ -130,17 +134,40 @@ export class NodePipeWriter implements RawPipeWriter {
     stream.on("close", this.#onClose);
   }
 
-  write(data: Uint8Array): Promise<void> {
-    if (this.#error !== undefined) return Promise.reject(this.#error);
+  write(data: Uint8Array): Promise<void> | undefined {
+    if (this.#error !== undefined) throw this.#error;
     const stream = this.#stream;
-    if (stream.destroyed || stream.writableEnded) return Promise.reject(new Error("the pipe is closed"));
+    if (stream.destroyed || stream.writableEnded) throw new Error("the pipe is closed");
+    let settle: ((error: Error | null | undefined) => void) | undefined;
+    let calledBack = false;
+    let earlyError: Error | null | undefined;
+    stream.write(data, (error) => {
+      if (settle !== undefined) settle(error);
+      else {
+        calledBack = true; // synchronously (compatibility layers may)
+        earlyError = error;
+      }
+    });
+    if (calledBack) {
+      if (earlyError) throw (this.#error ??= earlyError);
+      return undefined;
+    }
+    // On Node, a write that libuv completed at once has left Node's buffer before write()
+    // returns: done, without waiting a tick for the callback. Only on Node itself:
+    // compatibility layers may report an empty buffer while still holding the data.
+    if (writtenAtOnce && stream.writableLength === 0) {
+      settle = (error) => {
+        if (error) this.#error ??= error;
+      };
+      return undefined;
+    }
     return new Promise<void>((resolve, reject) => {
       this.#reject = reject;
-      stream.write(data, (error) => {
+      settle = (error) => {
         this.#reject = undefined;
         if (error) reject(this.#error ?? error);
         else resolve();
-      });
+      };
     });
   }
 

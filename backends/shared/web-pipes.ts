@@ -21,15 +21,21 @@ export class WebPipeReader implements RawPipeReader {
     this.#reader.closed.catch(noop);
   }
 
-  async read(maxBytes: number): Promise<Uint8Array<ArrayBuffer> | null> {
-    let chunk = this.#leftover;
-    this.#leftover = null;
-    while (chunk === null) {
-      if (this.#closed) return null;
-      const result = await this.#reader.read();
-      if (result.done) return null;
-      if (result.value.length !== 0) chunk = result.value as Uint8Array<ArrayBuffer>;
+  read(maxBytes: number): Promise<Uint8Array<ArrayBuffer> | null> {
+    const leftover = this.#leftover;
+    if (leftover !== null) {
+      this.#leftover = null;
+      return Promise.resolve(this.#split(leftover, maxBytes));
     }
+    if (this.#closed) return Promise.resolve(null);
+    return this.#reader.read().then((result): Promise<Uint8Array<ArrayBuffer> | null> | Uint8Array<ArrayBuffer> | null => {
+      if (result.done) return null;
+      if (result.value.length === 0) return this.read(maxBytes);
+      return this.#split(result.value as Uint8Array<ArrayBuffer>, maxBytes);
+    });
+  }
+
+  #split(chunk: Uint8Array<ArrayBuffer>, maxBytes: number): Uint8Array<ArrayBuffer> {
     if (chunk.length <= maxBytes) return chunk;
     this.#leftover = chunk.subarray(maxBytes);
     return chunk.subarray(0, maxBytes);

@@ -96,14 +96,18 @@ export interface RawPipeReader {
  * ```ts
  * import type { RawPipeWriter } from "@anyts/anyts";
  * async function feed(pipe: RawPipeWriter, data: Uint8Array) {
- *   await pipe.write(data);
+ *   await pipe.write(data); // undefined (taken at once) or a promise
  *   await pipe.end();
  * }
  * ```
  */
 export interface RawPipeWriter {
-  /** Writes all of `data`; resolves when the runtime has taken it. */
-  write(data: Uint8Array): Promise<void>;
+  /**
+   * Writes all of `data`: returns `undefined` when the runtime took every byte at once
+   * (no promise to wait for: the fast path of a pipe with room), otherwise a promise that
+   * resolves once it has. Errors are thrown or rejected.
+   */
+  write(data: Uint8Array): Promise<void> | undefined;
   /** Closes the pipe after the pending write, so the child reads end of file. Never rejects. */
   end(): Promise<void>;
   /** Closes the parent's end at once (the child reads end of file). Idempotent, never throws. */

@@ -6,19 +6,22 @@
  * @module
  */
 import type { RawPipeReader, RawPipeWriter } from "../backend/process.ts";
-import { currentScope } from "../core/cancel-scope.ts";
-import { BrokenResourceError, BusyResourceError, Cancelled, ClosedResourceError, EndOfStream } from "../core/errors.ts";
+import { type CancelScope, currentScope } from "../core/cancel-scope.ts";
+import {
+  BrokenResourceError,
+  BusyResourceError,
+  Cancelled,
+  cancelledWithoutStack,
+  ClosedResourceError,
+  EndOfStream,
+} from "../core/errors.ts";
 import { waitCancellable } from "../core/wait.ts";
 import { ByteReceiveStreamBase, ByteSendStreamBase, validateMaxBytes } from "../streams/types.ts";
 
 const resolved: Promise<void> = Promise.resolve();
 
-function noop(): void {}
-
-function checkCancelled(): void {
-  const source = currentScope()._cancelledBy();
-  if (source !== undefined) throw new Cancelled(source._cancelReason);
-}
+/** How much a raw read may bring at once; a smaller receive takes from what is left. */
+const READ_SIZE = 256 * 1024;
 
 function broken(what: string, cause: unknown): BrokenResourceError {
   const detail = cause instanceof Error ? `: ${cause.message}` : "";
@@ -53,14 +56,17 @@ function broken(what: string, cause: unknown): BrokenResourceError {
 export class ProcessReceiveStream extends ByteReceiveStreamBase {
   #raw: RawPipeReader;
   #what: string;
-  /** A raw read in flight (perhaps for a receive that was cancelled). */
-  #reading: Promise<void> | undefined = undefined;
+  /** A raw read is in flight (perhaps for a receive that was cancelled). */
+  #reading = false;
+  /** Bytes read from the pipe and not yet returned by a receive. */
   #leftover: Uint8Array<ArrayBuffer> | null = null;
   #eof = false;
   #error: unknown = undefined;
   #closed = false;
-  #receiving = false;
-  #wakeOnClose: ((error: unknown) => void) | undefined = undefined;
+  #resolve: ((chunk: Uint8Array<ArrayBuffer>) => void) | undefined = undefined;
+  #reject: ((error: unknown) => void) | undefined = undefined;
+  #max = 0;
+  #scope: CancelScope | undefined = undefined;
 
   /**
    * @internal Made by `openProcess`.
@@ -85,34 +91,27 @@ export class ProcessReceiveStream extends ByteReceiveStreamBase {
    * ```
    */
   receive(maxBytes: number = 65536): Promise<Uint8Array<ArrayBuffer>> {
-    try {
-      if (maxBytes !== 65536) validateMaxBytes(maxBytes);
-      if (this.#receiving) throw new BusyResourceError("receiving");
-      if (this.#closed) throw new ClosedResourceError();
-      checkCancelled();
-    } catch (error) {
-      return Promise.reject(error);
+    if (maxBytes !== 65536) {
+      try {
+        validateMaxBytes(maxBytes);
+      } catch (error) {
+        return Promise.reject(error);
+      }
     }
+    if (this.#resolve !== undefined) return Promise.reject(new BusyResourceError("receiving"));
+    if (this.#closed) return Promise.reject(new ClosedResourceError());
+    const scope = currentScope();
+    const source = scope._cancelledBy();
+    if (source !== undefined) return Promise.reject(new Cancelled(source._cancelReason));
     if (this.#leftover !== null) return Promise.resolve(this.#take(maxBytes));
     if (this.#error !== undefined) return Promise.reject(broken(this.#what, this.#error));
     if (this.#eof) return Promise.reject(new EndOfStream());
-    const reading = this.#reading ?? this.#read(maxBytes);
-    this.#receiving = true;
-    return waitCancellable<void>((resolve, reject) => {
-      reading.then(resolve);
-      this.#wakeOnClose = reject;
-    }).then(
-      () => {
-        this.#endReceive();
-        if (this.#leftover !== null) return this.#take(maxBytes);
-        if (this.#error !== undefined) throw broken(this.#what, this.#error);
-        throw new EndOfStream();
-      },
-      (error) => {
-        this.#endReceive();
-        throw error;
-      },
-    );
+    this.#max = maxBytes;
+    (scope._waiters ??= new Set()).add(this.#onCancelled);
+    this.#scope = scope;
+    const receiving = new Promise<Uint8Array<ArrayBuffer>>(this.#executor);
+    if (!this.#reading) this.#read();
+    return receiving;
   }
 
   /**
@@ -123,47 +122,85 @@ export class ProcessReceiveStream extends ByteReceiveStreamBase {
    * ```ts
    * import { openProcess } from "@anyts/anyts";
    * await using child = await openProcess(["yes"]);
-   * await child.stdout!.aclose(); // `yes` gets SIGPIPE on its next write
+   * await child.stdout!.aclose(); // `yes` fails on its next write
    * ```
    */
   aclose(): Promise<void> {
     if (this.#closed) return resolved;
     this.#closed = true;
     this.#leftover = null;
-    const wake = this.#wakeOnClose;
-    this.#endReceive();
+    const reject = this.#reject;
+    this.#clearReceiver();
     this.#raw.close();
-    wake?.(new ClosedResourceError());
+    reject?.(new ClosedResourceError());
     return resolved;
   }
 
-  #endReceive(): void {
-    this.#receiving = false;
-    this.#wakeOnClose = undefined;
+  #executor = (resolve: (chunk: Uint8Array<ArrayBuffer>) => void, reject: (error: unknown) => void): void => {
+    this.#resolve = resolve;
+    this.#reject = reject;
+  };
+
+  #clearReceiver(): void {
+    this.#resolve = this.#reject = undefined;
+    const scope = this.#scope;
+    if (scope !== undefined) {
+      this.#scope = undefined;
+      scope._waiters?.delete(this.#onCancelled);
+    }
   }
 
-  #read(maxBytes: number): Promise<void> {
+  /** A cancelled receive: the raw read stays in flight; its bytes become leftover. */
+  #onCancelled = (source: CancelScope): void => {
+    const reject = this.#reject;
+    if (reject === undefined) return;
+    this.#clearReceiver();
+    reject(cancelledWithoutStack(source._cancelReason));
+  };
+
+  #read(): void {
+    this.#reading = true;
     let reading: Promise<Uint8Array<ArrayBuffer> | null>;
     try {
-      reading = this.#raw.read(maxBytes);
+      // Whatever the runtime has (up to READ_SIZE): a smaller receive takes from the leftover.
+      reading = this.#raw.read(Math.max(this.#max, READ_SIZE));
     } catch (error) {
       reading = Promise.reject(error);
     }
-    const done = reading.then(
-      (chunk) => {
-        this.#reading = undefined;
-        if (this.#closed) return;
-        if (chunk === null) this.#eof = true;
-        else this.#leftover = chunk; // never empty (the RawPipeReader contract)
-      },
-      (error) => {
-        this.#reading = undefined;
-        if (!this.#closed) this.#error = error;
-      },
-    );
-    this.#reading = done;
-    return done;
+    reading.then(this.#onChunk, this.#onError);
   }
+
+  #onChunk = (chunk: Uint8Array<ArrayBuffer> | null): void => {
+    this.#reading = false;
+    if (this.#closed) return;
+    const resolve = this.#resolve;
+    if (chunk === null) {
+      this.#eof = true;
+      const reject = this.#reject;
+      if (reject !== undefined) {
+        this.#clearReceiver();
+        reject(new EndOfStream());
+      }
+      return;
+    }
+    this.#leftover = chunk; // never empty (the RawPipeReader contract)
+    if (resolve !== undefined) {
+      const max = this.#max;
+      this.#clearReceiver();
+      resolve(this.#take(max));
+    }
+  };
+
+  #onError = (error: unknown): void => {
+    this.#reading = false;
+    if (this.#closed) return;
+    this.#error = error;
+    const reject = this.#reject;
+    if (reject !== undefined) {
+      this.#clearReceiver();
+      reject(broken(this.#what, error));
+    }
+  };
 
   #take(maxBytes: number): Uint8Array<ArrayBuffer> {
     const leftover = this.#leftover!;
@@ -199,13 +236,18 @@ export class ProcessReceiveStream extends ByteReceiveStreamBase {
  */
 export class ProcessSendStream extends ByteSendStreamBase {
   #raw: RawPipeWriter;
-  /** The raw write in flight (perhaps of a send that was cancelled); it never rejects. */
-  #writing: Promise<void> | undefined = undefined;
+  /** A raw write is in flight (perhaps of a send that was cancelled). */
+  #writing = false;
+  /** The data of a send waiting for an earlier, cancelled send's write to finish. */
+  #queued: Uint8Array | null = null;
+  /** What to do once the write in flight has finished (sendEof's end of the pipe). */
+  #afterWrite: (() => void) | undefined = undefined;
   #error: unknown = undefined;
   #closed = false;
   #eofSent = false;
-  #sending = false;
-  #wakeOnClose: ((error: unknown) => void) | undefined = undefined;
+  #resolve: (() => void) | undefined = undefined;
+  #reject: ((error: unknown) => void) | undefined = undefined;
+  #scope: CancelScope | undefined = undefined;
 
   /**
    * @internal Made by `openProcess`.
@@ -229,41 +271,26 @@ export class ProcessSendStream extends ByteSendStreamBase {
    * ```
    */
   send(data: Uint8Array): Promise<void> {
-    try {
-      if (!(data instanceof Uint8Array)) {
-        throw new TypeError(`data must be a Uint8Array, got ${data === null ? "null" : typeof data}`);
-      }
-      if (this.#sending) throw new BusyResourceError("sending");
-      if (this.#closed) throw new ClosedResourceError();
-      if (this.#eofSent) throw new ClosedResourceError("cannot send after sendEof()");
-      checkCancelled();
-      if (this.#error !== undefined) throw broken("stdin", this.#error);
-    } catch (error) {
-      return Promise.reject(error);
+    if (!(data instanceof Uint8Array)) {
+      return Promise.reject(new TypeError(`data must be a Uint8Array, got ${data === null ? "null" : typeof data}`));
     }
+    if (this.#resolve !== undefined) return Promise.reject(new BusyResourceError("sending"));
+    if (this.#closed) return Promise.reject(new ClosedResourceError());
+    if (this.#eofSent) return Promise.reject(new ClosedResourceError("cannot send after sendEof()"));
+    const scope = currentScope();
+    const source = scope._cancelledBy();
+    if (source !== undefined) return Promise.reject(new Cancelled(source._cancelReason));
+    if (this.#error !== undefined) return Promise.reject(broken("stdin", this.#error));
     if (data.length === 0) return resolved;
-    this.#sending = true;
-    const previous = this.#writing;
-    let abandoned = false;
-    return waitCancellable<void>((resolve, reject) => {
-      this.#wakeOnClose = reject;
-      const write = (): void => {
-        if (abandoned || this.#closed) return;
-        if (this.#error !== undefined) return reject(broken("stdin", this.#error));
-        const writing = this.#write(data);
-        writing.then(() => (this.#error === undefined ? resolve() : reject(broken("stdin", this.#error))));
-      };
-      if (previous === undefined) write();
-      else previous.then(write);
-      // Cancelled while an earlier send's write was still in flight: this data is not sent.
-      return () => (abandoned = true);
-    }).then(
-      () => this.#endSend(),
-      (error) => {
-        this.#endSend();
-        throw error;
-      },
-    );
+    if (this.#writing) this.#queued = data; // after the write of a cancelled send
+    else {
+      this.#write(data);
+      // Taken at once (the runtime's write completed synchronously): done.
+      if (!this.#writing) return this.#error === undefined ? resolved : Promise.reject(broken("stdin", this.#error));
+    }
+    (scope._waiters ??= new Set()).add(this.#onCancelled);
+    this.#scope = scope;
+    return new Promise<void>(this.#executor);
   }
 
   /**
@@ -280,19 +307,27 @@ export class ProcessSendStream extends ByteSendStreamBase {
    * ```
    */
   sendEof(): Promise<void> {
-    try {
-      if (this.#closed) throw new ClosedResourceError();
-      if (this.#sending) throw new BusyResourceError("sending");
-      checkCancelled();
-    } catch (error) {
-      return Promise.reject(error);
-    }
+    if (this.#closed) return Promise.reject(new ClosedResourceError());
+    if (this.#resolve !== undefined) return Promise.reject(new BusyResourceError("sending"));
+    const scope = currentScope();
+    const source = scope._cancelledBy();
+    if (source !== undefined) return Promise.reject(new Cancelled(source._cancelReason));
     if (this.#eofSent) return resolved;
     this.#eofSent = true;
-    const ending = (this.#writing ?? resolved).then(() => (this.#closed ? undefined : this.#raw.end())).then(noop, noop);
     return waitCancellable<void>((resolve) => {
-      ending.then(resolve);
-    });
+      const end = () => {
+        if (this.#closed) return resolve();
+        let ending: Promise<void>;
+        try {
+          ending = this.#raw.end();
+        } catch {
+          ending = resolved;
+        }
+        ending.then(resolve, () => resolve());
+      };
+      if (this.#writing) this.#afterWrite = end;
+      else end();
+    }, scope);
   }
 
   /**
@@ -310,31 +345,90 @@ export class ProcessSendStream extends ByteSendStreamBase {
   aclose(): Promise<void> {
     if (this.#closed) return resolved;
     this.#closed = true;
-    const wake = this.#wakeOnClose;
-    this.#endSend();
+    this.#queued = null;
+    const reject = this.#reject;
+    this.#clearSender();
     this.#raw.close();
-    wake?.(new ClosedResourceError());
+    reject?.(new ClosedResourceError());
+    const afterWrite = this.#afterWrite;
+    this.#afterWrite = undefined;
+    afterWrite?.();
     return resolved;
   }
 
-  #endSend(): void {
-    this.#sending = false;
-    this.#wakeOnClose = undefined;
+  #executor = (resolve: () => void, reject: (error: unknown) => void): void => {
+    this.#resolve = resolve;
+    this.#reject = reject;
+  };
+
+  #clearSender(): void {
+    this.#resolve = this.#reject = undefined;
+    const scope = this.#scope;
+    if (scope !== undefined) {
+      this.#scope = undefined;
+      scope._waiters?.delete(this.#onCancelled);
+    }
   }
 
-  #write(data: Uint8Array): Promise<void> {
-    let writing: Promise<void>;
+  /** A cancelled send: data not yet handed to the runtime is not sent. */
+  #onCancelled = (source: CancelScope): void => {
+    const reject = this.#reject;
+    if (reject === undefined) return;
+    this.#queued = null;
+    this.#clearSender();
+    reject(cancelledWithoutStack(source._cancelReason));
+  };
+
+  #write(data: Uint8Array): void {
+    this.#writing = true;
+    let writing: Promise<void> | undefined;
     try {
       writing = this.#raw.write(data);
     } catch (error) {
-      writing = Promise.reject(error);
+      this.#onWriteError(error);
+      return;
     }
-    const done = writing.then(noop, (error) => {
-      if (!this.#closed) this.#error ??= error;
-    }).then(() => {
-      if (this.#writing === done) this.#writing = undefined;
-    });
-    this.#writing = done;
-    return done;
+    if (writing === undefined) this.#writing = false;
+    else writing.then(this.#onWritten, this.#onWriteError);
   }
+
+  #onWritten = (): void => {
+    this.#writing = false;
+    const queued = this.#queued;
+    if (queued !== null) {
+      this.#queued = null;
+      if (!this.#closed) {
+        this.#write(queued);
+        if (this.#writing) return;
+      }
+    }
+    const afterWrite = this.#afterWrite;
+    if (afterWrite !== undefined) {
+      this.#afterWrite = undefined;
+      afterWrite();
+    }
+    const resolve = this.#resolve;
+    if (resolve === undefined) return;
+    if (this.#error !== undefined) {
+      this.#onWriteError(this.#error);
+      return;
+    }
+    this.#clearSender();
+    resolve();
+  };
+
+  #onWriteError = (error: unknown): void => {
+    this.#writing = false;
+    this.#queued = null;
+    if (this.#closed) return;
+    this.#error ??= error;
+    const afterWrite = this.#afterWrite;
+    this.#afterWrite = undefined;
+    afterWrite?.();
+    const reject = this.#reject;
+    if (reject !== undefined) {
+      this.#clearSender();
+      reject(broken("stdin", this.#error));
+    }
+  };
 }

@@ -92,10 +92,30 @@ export function runProcess(
   command: string | readonly string[],
   options: RunProcessOptions & { text: true },
 ): Promise<CompletedProcess<string>>;
+/**
+ * {@linkcode runProcess} capturing bytes (without `text: true`).
+ *
+ * @example
+ * ```ts
+ * import { runProcess } from "@anyts/anyts";
+ * const { stdout } = await runProcess(["head", "-c", "4", "/dev/zero"]);
+ * console.log(stdout); // Uint8Array(4) [0, 0, 0, 0]
+ * ```
+ */
 export function runProcess(
   command: string | readonly string[],
   options?: RunProcessOptions & { text?: false },
 ): Promise<CompletedProcess<Uint8Array<ArrayBuffer>>>;
+/**
+ * {@linkcode runProcess} when whether `text` is set is known only at run time.
+ *
+ * @example
+ * ```ts
+ * import { runProcess } from "@anyts/anyts";
+ * declare const asText: boolean;
+ * const { stdout } = await runProcess(["echo", "hi"], { text: asText }); // string or bytes
+ * ```
+ */
 export function runProcess(
   command: string | readonly string[],
   options?: RunProcessOptions,
