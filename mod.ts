@@ -25,11 +25,18 @@ export {
   detectRuntime,
   getAvailableBackends,
   loadBackend,
+  type ProcessBackend,
   type RawListener,
+  type RawPipeReader,
+  type RawPipeWriter,
+  type RawProcess,
   type RawSocket,
+  type RawStdio,
   type RawUdpSocket,
   type RuntimeName,
+  type SignalsBackend,
   type SocketInfo,
+  type SpawnOptions,
   type TimerHandle,
 } from "./src/backend/index.ts";
 export { currentBackend, run, type RunOptions } from "./src/core/run.ts";
@@ -60,7 +67,6 @@ export {
   BrokenResourceError,
   BrokenWorkerError,
   BusyResourceError,
-  CalledProcessError,
   Cancelled,
   ClosedResourceError,
   ConnectionFailed,
@@ -163,3 +169,10 @@ export {
   type UDPPacket,
   UDPSocket,
 } from "./src/net/udp.ts";
+export { CalledProcessError } from "./src/process/errors.ts";
+export { openProcess, type ProcessOptions, type ProcessStdio } from "./src/process/open-process.ts";
+export { Process } from "./src/process/process.ts";
+export { ProcessReceiveStream, ProcessSendStream } from "./src/process/pipe-streams.ts";
+export { type CompletedProcess, runProcess, type RunProcessOptions } from "./src/process/run-process.ts";
+export type { SignalName } from "./src/signals/names.ts";
+export { openSignalReceiver, SignalReceiver } from "./src/signals/receiver.ts";

@@ -27,6 +27,8 @@
  */
 import { type Backend, standardClock } from "../../src/backend/index.ts";
 import { connectStream, getaddrinfo, listenTcp, listenUnix, upgradeTls } from "./net.ts";
+import { bunProcess } from "./process.ts";
+import { bunSignals } from "./signals.ts";
 import { createUdpSocket } from "./udp.ts";
 
 /**
@@ -53,4 +55,6 @@ export const bunBackend: Backend = {
   createUdpSocket,
   startTls: (transport, options) => import("../shared/tls-engine.ts").then((engine) => engine.startTls(transport, options)),
   upgradeTls,
+  process: bunProcess, // Bun.spawn (backends/bun/process.ts)
+  signals: bunSignals, // process.on, Bun's own (backends/bun/signals.ts)
 };

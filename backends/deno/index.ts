@@ -8,6 +8,8 @@
  *   servers and ignores /etc/hosts);
  * - `connectTcp` with `localHost`: node:net (`Deno.connect` cannot bind a local address);
  * - `createUdpSocket`: node:dgram (`Deno.listenDatagram` needs `--unstable-net`);
+ * - processes (`process.ts`, on `Deno.Command`): node:process `kill(-pid, 0)` to see whether
+ *   a process group is empty (`Deno.kill` takes no signal 0);
  *
  * Emulated: `listenTcp` with `ipv6Only` on "::". Deno cannot set IPV6_V6ONLY (nor can its
  * node:net), so one dual-stack socket serves both the "::" and the "0.0.0.0" listener of a
@@ -17,6 +19,8 @@
  */
 import { type Backend, type RawUdpSocket, standardClock } from "../../src/backend/index.ts";
 import { connectTcp, connectUnix, listenTcp, listenUnix, loadFallback } from "./net.ts";
+import { denoProcess } from "./process.ts";
+import { denoSignals } from "./signals.ts";
 
 /**
  * The Deno backend.
@@ -37,4 +41,6 @@ export const denoBackend: Backend = {
   listenUnix,
   createUdpSocket: async (options): Promise<RawUdpSocket> => (await loadFallback()).openUdpSocket(options),
   startTls: (transport, options) => import("../shared/tls-engine.ts").then((engine) => engine.startTls(transport, options)),
+  process: denoProcess, // Deno.Command (backends/deno/process.ts)
+  signals: denoSignals, // Deno.addSignalListener (backends/deno/signals.ts)
 };

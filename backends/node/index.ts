@@ -6,6 +6,8 @@
  */
 import { type Backend, standardClock } from "../../src/backend/index.ts";
 import { nodeNet } from "./net.ts";
+import { nodeProcess } from "./process.ts";
+import { nodeSignals } from "./signals.ts";
 import { upgradeTls } from "./tls.ts";
 import { createUdpSocket } from "./udp.ts";
 
@@ -27,4 +29,6 @@ export const nodeBackend: Backend = {
   startTls: (transport, options) => import("../shared/tls-engine.ts").then((engine) => engine.startTls(transport, options)),
   // node:tls on the runtime's own net.Socket, for connectTcp/TLSListener (backends/node/tls.ts).
   upgradeTls,
+  process: nodeProcess, // node:child_process (backends/node/process.ts)
+  signals: nodeSignals, // process.on and os.constants.signals (backends/node/signals.ts)
 };

@@ -17,9 +17,13 @@ export type TimerHandle = unknown;
 
 import type { RawListener, RawSocket, RawUdpSocket } from "./net.ts";
 import type { RawTlsSocket, TlsEngineOptions, TlsTransport } from "./tls.ts";
+import { lazyProcessBackend, type ProcessBackend } from "./process.ts";
+import { lazySignalsBackend, type SignalsBackend } from "./signals.ts";
 
 export type { RawListener, RawSocket, RawUdpSocket, SocketInfo } from "./net.ts";
 export type { RawTlsSocket, TlsEngineOptions, TlsSessionInfo, TlsTransport } from "./tls.ts";
+export type { ProcessBackend, RawPipeReader, RawPipeWriter, RawProcess, RawStdio, SpawnOptions } from "./process.ts";
+export type { SignalsBackend } from "./signals.ts";
 
 /**
  * What a runtime adapter provides to the core: the clock and timers, and the network I/O
@@ -106,6 +110,11 @@ export interface Backend {
    * and `closeNotifyReceived` is `true` at any end of stream; closing it closes `socket`.
    */
   upgradeTls?(socket: RawSocket, options: TlsEngineOptions): Promise<RawTlsSocket> | undefined;
+
+  /** Child processes: spawning, pipes, exit status, signals to children (src/backend/process.ts). */
+  readonly process: ProcessBackend;
+  /** OS signals of this process: handlers, numbers, keep-alive, exit (src/backend/signals.ts). */
+  readonly signals: SignalsBackend;
 }
 
 /**
@@ -219,6 +228,8 @@ export const provisionalBackend: Backend = {
   listenUnix: (...args) => loadNative().then((backend) => backend.listenUnix(...args)),
   createUdpSocket: (...args) => loadNative().then((backend) => backend.createUdpSocket(...args)),
   startTls: (...args) => loadNative().then((backend) => backend.startTls(...args)),
+  process: lazyProcessBackend(loadNative),
+  signals: lazySignalsBackend(loadNative),
 };
 
 function loadNative(): Promise<Backend> {

@@ -472,52 +472,6 @@ export class ConnectionFailed extends Error {
 }
 
 /**
- * A process run with `check: true` exited with a non-zero code.
- *
- * @example
- * ```ts
- * import { CalledProcessError } from "@anyts/anyts";
- * const error = new CalledProcessError(["false"], 1);
- * console.log(error.returncode); // 1
- * ```
- */
-export class CalledProcessError extends Error {
-  /** The command that was run. */
-  readonly cmd: string | readonly string[];
-  /** Its exit code; minus the signal number if a signal killed it. */
-  readonly returncode: number;
-  /** Its captured standard output, if any. */
-  readonly stdout: Uint8Array | undefined;
-  /** Its captured standard error, if any. */
-  readonly stderr: Uint8Array | undefined;
-  /**
-   * Creates the error.
-   *
-   * @param cmd the command
-   * @param returncode its exit code (negative: killed by that signal)
-   * @param stdout captured standard output
-   * @param stderr captured standard error
-   */
-  constructor(
-    cmd: string | readonly string[],
-    returncode: number,
-    stdout?: Uint8Array,
-    stderr?: Uint8Array,
-  ) {
-    super(
-      `command ${JSON.stringify(cmd)} ${
-        returncode < 0 ? `was killed by signal ${-returncode}` : `exited with code ${returncode}`
-      }`,
-    );
-    this.name = "CalledProcessError";
-    this.cmd = cmd;
-    this.returncode = returncode;
-    this.stdout = stdout;
-    this.stderr = stderr;
-  }
-}
-
-/**
  * A worker thread died (crashed, or was terminated) while running a call.
  *
  * @example

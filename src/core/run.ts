@@ -9,6 +9,8 @@ import type { Clock } from "./clock.ts";
 import { frameStorage } from "./context.ts";
 import { checkOptions } from "./options.ts";
 import { RootTask, RunState } from "./run-state.ts";
+import type { SignalName } from "../signals/names.ts";
+import { watchSignalsForRun } from "../signals/cancel-on-signals.ts";
 
 /**
  * Options of {@linkcode run}.
@@ -29,9 +31,16 @@ export interface RunOptions {
    * deadline of this run follows instead of real time. A clock serves one run at a time.
    */
   clock?: Clock;
+  /**
+   * OS signals that cancel the run, as Ctrl-C does under `asyncio.run` and Trio: the first
+   * one cancels the root scope (every `finally` and `aclose` runs) and `run` rejects with
+   * an Error naming it; a second one ends the process at once with 128 + its number (130
+   * for SIGINT, 143 for SIGTERM).
+   */
+  cancelOnSignals?: readonly SignalName[];
 }
 
-const RUN_OPTIONS: readonly (keyof RunOptions)[] = ["backend", "signal", "clock"];
+const RUN_OPTIONS: readonly (keyof RunOptions)[] = ["backend", "signal", "clock", "cancelOnSignals"];
 
 /**
  * Runs `fn` as a root task on a backend (default: this runtime's native one) and resolves
@@ -63,7 +72,10 @@ export async function run<T>(fn: () => Promise<T> | T, options?: RunOptions): Pr
     throw new TypeError("run: clock must be a MockClock (a Clock)");
   }
   const backend = await loadBackend(name);
-  const signal = options?.signal;
+  const signals = options?.cancelOnSignals === undefined
+    ? undefined
+    : watchSignalsForRun(options.cancelOnSignals, backend, options.signal);
+  const signal = signals?.signal ?? options?.signal;
   const scope = new CancelScope(signal === undefined ? undefined : { signal });
   const frame = currentFrame();
   const state = new RunState(backend, clock, true);
@@ -71,6 +83,7 @@ export async function run<T>(fn: () => Promise<T> | T, options?: RunOptions): Pr
     clock?._attach(state);
   } catch (error) {
     state._close();
+    signals?.[Symbol.dispose]();
     throw error;
   }
   const root = new RootTask("root", state, frame._scope._run._keepAlive ? frame._task.id : undefined);
@@ -92,6 +105,7 @@ export async function run<T>(fn: () => Promise<T> | T, options?: RunOptions): Pr
     state._live = 0;
     state._close();
     clock?._detach(state);
+    signals?.[Symbol.dispose]();
   }
 }
 
