@@ -119,9 +119,9 @@ export class NodeTlsSocket implements RawTlsSocket {
   _bodyLeft = 0;
   /** @ignore The content type of the current (or last) record. */
   _recordType = 0;
-  /** @ignore A transport read is in flight. */
+  /** @ignore A transport read is in flight (this promise never rejects). */
   _readPromise: Promise<unknown> | undefined = undefined;
-  /** @ignore Writes to the transport in flight (at most one: the Duplex serialises them). */
+  /** @ignore Writes to the transport in flight (at most one: the Duplex serialises them; never rejects). */
   _writePromise: Promise<unknown> | undefined = undefined;
   /** @ignore The transport reported end of stream (and the engine was told). */
   _transportEof = false;
@@ -207,6 +207,7 @@ export class NodeTlsSocket implements RawTlsSocket {
       });
     }
     const socket = this._socket;
+    guardReads(socket);
     socket.on("error", (error) => this._fail(error));
     socket.on("data", (chunk: Uint8Array) => this._onData(chunk));
     socket.on("end", () => {
@@ -318,32 +319,53 @@ export class NodeTlsSocket implements RawTlsSocket {
       return;
     }
     if (this._pending !== undefined) {
-      this._duplex.push(this._nextPiece());
+      this._push(this._nextPiece());
       return;
     }
-    const reading = this._transport!.read(READ_SIZE).then(
-      (chunk) => {
-        this._readPromise = undefined;
-        if (this._closed) return;
-        if (chunk === null) {
-          this._transportEof = true;
-          this._duplex.push(null);
-          this._wake();
-          return;
-        }
-        if (chunk.length === 0) {
-          this._pump();
-          return;
-        }
-        this._pending = chunk;
-        this._duplex.push(this._nextPiece());
-      },
-      (error) => {
-        this._readPromise = undefined;
-        if (!this._closed) this._fail(error);
-      },
-    );
-    this._readPromise = reading;
+    let reading: Promise<Uint8Array | null>;
+    try {
+      reading = this._transport!.read(READ_SIZE);
+    } catch (error) {
+      reading = Promise.reject(error);
+    }
+    this._readPromise = reading.then(this._onTransportChunk, this._onTransportError);
+  }
+
+  /** @ignore A transport read brought ciphertext (or its end) for the engine. Never throws. */
+  _onTransportChunk = (chunk: Uint8Array | null): void => {
+    this._readPromise = undefined;
+    if (this._closed) return;
+    if (chunk === null) {
+      this._transportEof = true;
+      this._push(null);
+      this._wake();
+      return;
+    }
+    if (chunk.length === 0) {
+      this._pump();
+      return;
+    }
+    this._pending = chunk;
+    this._push(this._nextPiece());
+  };
+
+  /** @ignore A transport read failed. Never throws. */
+  _onTransportError = (error: unknown): void => {
+    this._readPromise = undefined;
+    if (!this._closed) this._fail(error);
+  };
+
+  /**
+   * @ignore Feeds the engine. Whatever node:tls throws out of the push (its read
+   * callback runs inside it) fails the session instead of escaping into the promise
+   * chain of the pump, where nobody would handle it.
+   */
+  _push(piece: Uint8Array | null): void {
+    try {
+      this._duplex.push(piece);
+    } catch (error) {
+      this._fail(error);
+    }
   }
 
   /**
@@ -400,19 +422,33 @@ export class NodeTlsSocket implements RawTlsSocket {
       callback();
       return;
     }
-    const writing = this._transport!.write(chunk).then(
+    let writing: Promise<void>;
+    try {
+      writing = this._transport!.write(chunk);
+    } catch (error) {
+      writing = Promise.reject(error);
+    }
+    this._writePromise = writing.then(
       () => {
         this._writePromise = undefined;
-        callback();
+        this._settleWrite(callback);
         this._wake();
       },
       (error) => {
         this._writePromise = undefined;
         this._fail(error);
-        callback();
+        this._settleWrite(callback);
       },
     );
-    this._writePromise = writing;
+  }
+
+  /** @ignore Completes a Duplex write; what node:tls throws from it fails the session. */
+  _settleWrite(callback: (error?: Error | null) => void): void {
+    try {
+      callback();
+    } catch (error) {
+      this._fail(error);
+    }
   }
 
   // ------------------------------------------------------------------ plaintext
@@ -677,6 +713,31 @@ export class NodeTlsSocket implements RawTlsSocket {
       this._waiters.push(waiter);
     });
   }
+}
+
+/**
+ * Node 24's TLSWrap can hand plaintext to a TLS socket it has destroyed itself: an OpenSSL
+ * error left over from a failed certificate check (a client certificate whose RSA
+ * signature does not verify) makes node:tls destroy the socket during the handshake but
+ * keep decrypting, and its read callback (`onStreamRead`) then throws a RangeError
+ * ("err" … Received 79) out of whatever fed it the ciphertext: the engine's push, or, on
+ * the native path, libuv (an uncaught exception). The callback is wrapped here: plaintext
+ * for a destroyed socket is dropped, and any other throw destroys the socket with that
+ * error (an 'error' event, which fails the session). Runtimes whose TLS socket has no such
+ * handle (Bun, Deno) are left alone.
+ */
+function guardReads(socket: tls.TLSSocket): void {
+  const handle = (socket as unknown as { _handle?: { onread?: unknown } | null })._handle;
+  const onread = handle?.onread;
+  if (handle === undefined || handle === null || typeof onread !== "function") return;
+  handle.onread = function guardedOnread(this: unknown, ...args: unknown[]): unknown {
+    try {
+      return (onread as (...args: unknown[]) => unknown).apply(this, args);
+    } catch (error) {
+      if (!socket.destroyed) socket.destroy(error instanceof Error ? error : new Error(String(error)));
+      return undefined;
+    }
+  };
 }
 
 /**
