@@ -338,7 +338,14 @@ export function connectStream(
     connecting.then(
       (socket) => {
         signal.removeEventListener("abort", onAbort);
-        connection.attach(socket);
+        try {
+          connection.attach(socket);
+        } catch (error) {
+          // Closed at once by the peer (setNoDelay on a dead socket): a failed connect.
+          connection.close();
+          reject(error);
+          return;
+        }
         if (abandoned || signal.aborted) {
           connection.close();
           reject(signal.reason);

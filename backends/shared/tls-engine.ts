@@ -243,17 +243,23 @@ export class NodeTlsSocket implements RawTlsSocket {
         if (settled) return;
         cleanUp();
         this._fail(error);
-        this._until(() => (flushedOrAborted() ? true : undefined)).then(() => {
+        const tearDown = () => {
           this.close().catch(() => {});
           reject(error);
-        });
+        };
+        this._until(() => (flushedOrAborted() ? true : undefined)).then(tearDown, tearDown);
       };
       const onAbort = () => {
         fail(signal.reason ?? new Error("the TLS handshake was aborted"));
         this._wake();
       };
       const onSecure = () => {
-        const rejection = this._checkClientCertificate();
+        let rejection: unknown;
+        try {
+          rejection = this._checkClientCertificate();
+        } catch (error) {
+          rejection = error; // never thrown back into node:tls (it would escape its read callback)
+        }
         if (rejection !== undefined) {
           fail(rejection);
           return;
@@ -564,11 +570,16 @@ export class NodeTlsSocket implements RawTlsSocket {
     if (this._closeWriteStarted !== undefined) return Promise.reject(tlsError("ERR_STREAM_WRITE_AFTER_END", "close_notify was sent already"));
     if (this._writeClosedByEngine) return Promise.reject(halfCloseError());
     let written = false;
-    this._socket.write(data, (error) => {
-      written = true;
-      if (error && this._error === undefined) this._fail(error);
-      this._wake();
-    });
+    try {
+      this._socket.write(data, (error) => {
+        written = true;
+        if (error && this._error === undefined) this._fail(error);
+        this._wake();
+      });
+    } catch (error) {
+      this._fail(error);
+      return Promise.reject(this._error);
+    }
     return this._until(() => {
       if (this._error !== undefined) throw this._error;
       if (this._closed) throw new Error("the TLS session is closed");
@@ -589,10 +600,15 @@ export class NodeTlsSocket implements RawTlsSocket {
       if (this._error !== undefined) return Promise.reject(this._error);
       if (this._closed) return Promise.reject(new Error("the TLS session is closed"));
       let finished = false;
-      this._socket.end(() => {
-        finished = true;
-        this._wake();
-      });
+      try {
+        this._socket.end(() => {
+          finished = true;
+          this._wake();
+        });
+      } catch (error) {
+        this._fail(error);
+        return Promise.reject(this._error);
+      }
       this._closeWriteStarted = this._until(() => {
         if (this._error !== undefined) throw this._error;
         if (this._closed) throw new Error("the TLS session is closed");
@@ -633,8 +649,12 @@ export class NodeTlsSocket implements RawTlsSocket {
   async close(): Promise<void> {
     if (!this._closed) {
       this._closed = true;
-      this._socket.destroy();
-      this._duplex.destroy();
+      try {
+        this._socket.destroy();
+        this._duplex.destroy();
+      } catch {
+        // node:tls failing to tear down changes nothing: the session is gone for us.
+      }
       this._queue = [];
       this._queued = 0;
       this._wake();
