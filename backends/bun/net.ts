@@ -7,6 +7,7 @@
  */
 import type { RawListener, RawSocket, RawTlsSocket, SocketInfo, TlsEngineOptions } from "../../src/backend/index.ts";
 import { ChunkQueue, type PendingWrite, type Waiter, writeRest } from "../shared/bun-io.ts";
+import { socketAddress, toOSError } from "../shared/os-error.ts";
 import { bun, type BunSocketHandler, type BunTcpServer, type BunTcpSocket, closedError, errnoError } from "./api.ts";
 
 const resolved: Promise<void> = Promise.resolve();
@@ -154,11 +155,18 @@ export class BunConnection implements RawSocket {
     this.#wakeReader();
   }
 
+  /** What this socket's errors name: the peer's address, or the Unix socket's path. */
+  #target(): { path?: string; address?: string } {
+    if (this.unixPath !== null) return { path: this.unixPath };
+    const info = this.info;
+    return { address: socketAddress(info.remoteAddress ?? "", info.remotePort) };
+  }
+
   onClose(error: unknown): void {
     if (this.#gone) return;
     this.#gone = true;
     if (this.#detached) return; // Bun's TLS owns the socket: it reports the close itself
-    if (error != null && !this.#eof) this.#error = error;
+    if (error != null && !this.#eof) this.#error = toOSError(error, (error as { syscall?: string }).syscall ?? "read", this.#target());
     else this.#eof = true;
     this.#wakeReader();
     const writer = this.#writer;
@@ -189,7 +197,7 @@ export class BunConnection implements RawSocket {
 
   #writeError(): unknown {
     if (this.#closed) return closedError();
-    return this.#error ?? errnoError("EPIPE", "broken pipe", "write");
+    return this.#error ?? toOSError(errnoError("EPIPE", "broken pipe", "write"), "write", this.#target());
   }
 
   // ---- RawSocket ----
@@ -238,7 +246,7 @@ export class BunConnection implements RawSocket {
   /** Why a write cannot start now, or null. */
   #refuseWrite(): unknown {
     if (this.#closed || this.#gone || this.socket === null) return this.#writeError();
-    if (this.#writeClosed) return errnoError("EPIPE", "broken pipe", "write");
+    if (this.#writeClosed) return toOSError(errnoError("EPIPE", "broken pipe", "write"), "write", this.#target());
     return null;
   }
 
@@ -322,11 +330,12 @@ export function connectStream(
   // opens after the caller gave up.
   if (signal.aborted) return Promise.reject(signal.reason);
   const connection = new BunConnection("unix" in target ? target.unix : null, false);
+  const named = "unix" in target ? { path: target.unix } : { address: socketAddress(target.hostname, target.port) };
   let connecting: Promise<BunTcpSocket>;
   try {
     connecting = bun().connect({ ...target, allowHalfOpen: true, data: connection, socket: streamHandler });
   } catch (error) {
-    return Promise.reject(error);
+    return Promise.reject(toOSError(error, "connect", named));
   }
   return new Promise<RawSocket>((resolve, reject) => {
     let abandoned = false;
@@ -355,7 +364,7 @@ export function connectStream(
       },
       (error: unknown) => {
         signal.removeEventListener("abort", onAbort);
-        reject(error);
+        reject(abandoned ? signal.reason : toOSError(error, "connect", named));
       },
     );
   });
@@ -457,17 +466,21 @@ export function listenTcp(options: {
     listener.info = { family, localAddress: options.host, localPort: server.port };
     return Promise.resolve(listener);
   } catch (error) {
-    return Promise.reject(error);
+    return Promise.reject(toOSError(error, "listen", { address: socketAddress(options.host, options.port) }));
   }
 }
 
 export async function listenUnix(path: string, options: { backlog: number }): Promise<RawListener> {
   const listener = new BunListener({ family: "unix", localAddress: path }, path, options.backlog);
   try {
-    listener.server = bun().listen({ unix: path, allowHalfOpen: true, socket: listener.handler });
+    try {
+      listener.server = bun().listen({ unix: path, allowHalfOpen: true, socket: listener.handler });
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== "EADDRINUSE" || !(await removeStaleSocket(path))) throw error;
+      listener.server = bun().listen({ unix: path, allowHalfOpen: true, socket: listener.handler });
+    }
   } catch (error) {
-    if ((error as { code?: unknown }).code !== "EADDRINUSE" || !(await removeStaleSocket(path))) throw error;
-    listener.server = bun().listen({ unix: path, allowHalfOpen: true, socket: listener.handler });
+    throw toOSError(error, "listen", { path });
   }
   return listener;
 }
@@ -507,7 +520,12 @@ export async function getaddrinfo(host: string, family: 0 | 4 | 6): Promise<Arra
   // Bun.dns.lookup (c-ares on Linux) reads /etc/hosts and returns the same order as the
   // system's getaddrinfo (RFC 6724), without duplicates.
   // (The core passes IP literals by and removes duplicates.)
-  const results = await bun().dns.lookup(host, { family });
+  let results;
+  try {
+    results = await bun().dns.lookup(host, { family });
+  } catch (error) {
+    throw toOSError(error, "getaddrinfo", { address: host }); // DNS_ENOTFOUND → ENOTFOUND
+  }
   return results.map(({ address, family }) => ({ address, family }));
 }
 

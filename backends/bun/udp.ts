@@ -5,6 +5,7 @@
  */
 import type { RawUdpSocket, SocketInfo } from "../../src/backend/index.ts";
 import type { Waiter } from "../shared/bun-io.ts";
+import { socketAddress, toOSError } from "../shared/os-error.ts";
 import { bun, type BunUdp, type BunUdpHandler, closedError } from "./api.ts";
 
 // ---------------------------------------------------------------------------------------
@@ -37,7 +38,8 @@ class BunUdpSocket implements RawUdpSocket {
         this.#drainWaiters = [];
         for (const wake of waiters) wake();
       },
-      error: (_socket, error) => {
+      error: (_socket, raw) => {
+        const error = toOSError(raw, "recv", {});
         this.#error = error;
         const receiver = this.#receiver;
         if (receiver !== null) {
@@ -128,14 +130,19 @@ export async function createUdpSocket(options: {
   remote?: { host: string; port: number };
 }): Promise<RawUdpSocket> {
   const udp = new BunUdpSocket(options.remote !== undefined);
-  const socket = await bun().udpSocket({
-    hostname: options.localHost,
-    port: options.localPort,
-    flags: options.reuseAddress ? UDP_REUSE_PORT : 0,
-    binaryType: "uint8array",
-    ...(options.remote === undefined ? {} : { connect: { hostname: options.remote.host, port: options.remote.port } }),
-    socket: udp.handler,
-  });
+  let socket: BunUdp;
+  try {
+    socket = await bun().udpSocket({
+      hostname: options.localHost,
+      port: options.localPort,
+      flags: options.reuseAddress ? UDP_REUSE_PORT : 0,
+      binaryType: "uint8array",
+      ...(options.remote === undefined ? {} : { connect: { hostname: options.remote.host, port: options.remote.port } }),
+      socket: udp.handler,
+    });
+  } catch (error) {
+    throw toOSError(error, "bind", { address: socketAddress(options.localHost, options.localPort) });
+  }
   udp.socket = socket;
   const local = socket.address;
   const remote = socket.remoteAddress;

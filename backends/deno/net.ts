@@ -15,7 +15,8 @@ import {
   type DenoUnixAddr,
   denoApi,
 } from "./api.ts";
-import { type ListenTcpOptions, listenTcpNative } from "./tcp-listener.ts";
+import { socketAddress, toOSError } from "../shared/os-error.ts";
+import { isDroppedConnection, type ListenTcpOptions, listenTcpNative } from "./tcp-listener.ts";
 
 // node: modules load only when a fallback is first needed (importing node:net costs a few
 // milliseconds at start-up).
@@ -37,13 +38,19 @@ export async function connectTcp(
   }
   // `autoSelectFamily: false`: the address is already resolved and the core runs happy
   // eyeballs itself. Deno.connect takes the signal: aborting rejects and closes the attempt.
-  const conn = await denoApi().connect({
-    hostname: address,
-    port,
-    transport: "tcp",
-    signal,
-    autoSelectFamily: false,
-  });
+  let conn: DenoConn;
+  try {
+    conn = await denoApi().connect({
+      hostname: address,
+      port,
+      transport: "tcp",
+      signal,
+      autoSelectFamily: false,
+    });
+  } catch (error) {
+    if (signal.aborted) throw abortReason(signal);
+    throw toOSError(error, "connect", { address: socketAddress(address, port) });
+  }
   if (signal.aborted) {
     // Connected in the same turn as the abort: close what it opened.
     closeQuietly(conn);
@@ -57,7 +64,7 @@ export function listenTcp(options: ListenTcpOptions): Promise<RawListener> {
   try {
     return Promise.resolve(listenTcpNative(options, wrapTcpConn));
   } catch (error) {
-    return Promise.reject(error);
+    return Promise.reject(toOSError(error, "listen", { address: socketAddress(options.host, options.port) }));
   }
 }
 
@@ -78,14 +85,25 @@ export async function connectUnix(path: string, options: { signal: AbortSignal }
     const conn = await Promise.race([connecting, aborted]);
     return new DenoSocket(conn, false);
   } catch (error) {
-    if (signal.aborted) connecting.then(closeQuietly, () => {});
-    throw error;
+    if (signal.aborted) {
+      connecting.then(closeQuietly, () => {});
+      throw abortReason(signal);
+    }
+    throw toOSError(error, "connect", { path });
   } finally {
     signal.removeEventListener("abort", onAbort!);
   }
 }
 
-export async function listenUnix(path: string, _options: { backlog: number }): Promise<RawListener> {
+export async function listenUnix(path: string, options: { backlog: number }): Promise<RawListener> {
+  try {
+    return await listenUnixNative(path, options);
+  } catch (error) {
+    throw toOSError(error, "listen", { path });
+  }
+}
+
+async function listenUnixNative(path: string, _options: { backlog: number }): Promise<RawListener> {
   const deno = denoApi();
   // Deno.listen has no backlog option for Unix sockets: the runtime chooses it.
   try {
@@ -205,7 +223,7 @@ class DenoSocket implements RawSocket {
       } catch (error) {
         // Closed by us while pending (Interrupted) or before (BadResource): end of stream.
         if (this.#closed) return null;
-        throw error;
+        throw this.#portable(error, "read");
       }
       if (count === null) return null;
       if (count === 0) continue; // Deno may report 0 bytes, which is not end of stream
@@ -245,8 +263,28 @@ class DenoSocket implements RawSocket {
 
   async #writeAll(data: Uint8Array): Promise<void> {
     // Deno's write may take part of the buffer: loop until it has taken every byte.
-    let written = await this.raw.write(data);
-    while (written < data.byteLength) written += await this.raw.write(data.subarray(written));
+    try {
+      let written = await this.raw.write(data);
+      while (written < data.byteLength) written += await this.raw.write(data.subarray(written));
+    } catch (error) {
+      throw this.#portable(error, "write");
+    }
+  }
+
+  /** A read or write error in the portable shape, naming the peer. */
+  #portable(error: unknown, syscall: string): unknown {
+    let info: SocketInfo | undefined;
+    try {
+      info = this.info;
+    } catch {
+      // The conn forgot its addresses: name nothing.
+    }
+    if (info === undefined) return toOSError(error, syscall, {});
+    return toOSError(
+      error,
+      syscall,
+      info.family === "unix" ? { path: info.remoteAddress || info.localAddress } : { address: socketAddress(info.remoteAddress ?? "", info.remotePort) },
+    );
   }
 
   async closeWrite(): Promise<void> {
@@ -274,7 +312,14 @@ class DenoUnixListener implements RawListener {
   }
 
   async accept(): Promise<RawSocket> {
-    return new DenoSocket(await this.raw.accept(), false);
+    for (;;) {
+      try {
+        return new DenoSocket(await this.raw.accept(), false);
+      } catch (error) {
+        if (isDroppedConnection(error)) continue; // the client went before it was accepted
+        throw toOSError(error, "accept", { path: this.info.localAddress });
+      }
+    }
   }
 
   close(): void {

@@ -13,6 +13,7 @@ import { createSocket, type Socket as DgramSocket } from "node:dgram";
 import { lookup } from "node:dns/promises";
 import { connect, type Socket } from "node:net";
 import type { RawSocket, RawUdpSocket, SocketInfo } from "../../src/backend/index.ts";
+import { denoPermissionError, posixCode, socketAddress, toOSError } from "../shared/os-error.ts";
 import { abortReason, denoApi } from "./api.ts";
 
 /** getaddrinfo through node:dns, in the resolver's order. */
@@ -20,7 +21,17 @@ export async function lookupAll(
   host: string,
   family: 0 | 4 | 6,
 ): Promise<Array<{ address: string; family: 4 | 6 }>> {
-  const results = await lookup(host, { all: true, family, verbatim: true, order: "verbatim" });
+  let results;
+  try {
+    results = await lookup(host, { all: true, family, verbatim: true, order: "verbatim" });
+  } catch (error) {
+    // Without --allow-net, Deno's node:dns fails with a bare EPERM.
+    if (posixCode(error) === "EPERM") {
+      const denied = denoPermissionError({ name: "net", host }, "getaddrinfo", { address: host });
+      if (denied !== undefined) throw Object.assign(denied, { cause: error });
+    }
+    throw toOSError(error, "getaddrinfo", { address: host });
+  }
   return results.map(({ address, family }) => ({ address, family: family === 6 ? 6 : 4 }));
 }
 
@@ -41,7 +52,7 @@ export function connectTcpFrom(
     };
     const onError = (error: Error): void => {
       settle();
-      reject(error);
+      reject(toOSError(error, "connect", { address: socketAddress(address, port) }));
     };
     const onConnect = (): void => {
       settle();
@@ -82,7 +93,9 @@ class NodeSocket implements RawSocket {
       wake();
     });
     socket.on("error", (error) => {
-      this.#error ??= error;
+      this.#error ??= toOSError(error, (error as { syscall?: string }).syscall ?? "read", {
+        address: socketAddress(socket.remoteAddress ?? "", socket.remotePort),
+      });
       wake();
     });
     socket.on("close", wake);
@@ -117,7 +130,10 @@ class NodeSocket implements RawSocket {
 
   write(data: Uint8Array): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.raw.write(data, (error) => (error ? reject(error) : resolve()));
+      this.raw.write(data, (error) => {
+        if (!error) resolve();
+        else reject(this.#error ?? toOSError(error, "write", { address: socketAddress(this.raw.remoteAddress ?? "", this.raw.remotePort) }));
+      });
     });
   }
 
@@ -145,11 +161,15 @@ export async function openUdpSocket(options: {
   reuseAddress: boolean;
   remote?: { host: string; port: number };
 }): Promise<RawUdpSocket> {
+  const bindAddress = socketAddress(options.localHost, options.localPort);
+  // Deno's node:dgram reports a missing permission as an uncaught exception: ask first.
+  const denied = denoPermissionError({ name: "net", host: bindAddress }, "bind", { address: bindAddress });
+  if (denied !== undefined) throw denied;
   const socket = createSocket({ type: options.family === 6 ? "udp6" : "udp4", reuseAddr: options.reuseAddress });
   const udp = new NodeUdpSocket(socket, options.family);
   try {
     await new Promise<void>((resolve, reject) => {
-      socket.once("error", reject);
+      socket.once("error", (error) => reject(toOSError(error, "bind", { address: bindAddress })));
       socket.bind({ port: options.localPort, address: options.localHost }, () => {
         socket.off("error", reject);
         resolve();
@@ -158,7 +178,10 @@ export async function openUdpSocket(options: {
     const remote = options.remote;
     if (remote !== undefined) {
       await new Promise<void>((resolve, reject) => {
-        socket.connect(remote.port, remote.host, (error?: Error) => (error ? reject(error) : resolve()));
+        socket.connect(remote.port, remote.host, (error?: Error) => {
+          if (!error) resolve();
+          else reject(toOSError(error, "connect", { address: socketAddress(remote.host, remote.port) }));
+        });
       });
     }
   } catch (error) {
@@ -196,7 +219,8 @@ class NodeUdpSocket implements RawUdpSocket {
         this.#queue.push(datagram);
       }
     });
-    socket.on("error", (error) => {
+    socket.on("error", (raw) => {
+      const error = toOSError(raw, "recv", {});
       const waiter = this.#waiter;
       this.#waiter = undefined;
       if (waiter !== undefined) waiter.reject(error);
@@ -237,7 +261,10 @@ class NodeUdpSocket implements RawUdpSocket {
 
   send(data: Uint8Array, host?: string, port?: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      const done = (error: Error | null): void => (error ? reject(error) : resolve());
+      const done = (error: Error | null): void => {
+        if (!error) resolve();
+        else reject(toOSError(error, "send", { address: host === undefined ? "" : socketAddress(host, port) }));
+      };
       try {
         if (host === undefined || port === undefined) this.raw.send(data, done);
         else this.raw.send(data, port, host, done);

@@ -18,7 +18,30 @@
  * @module
  */
 import type { RawListener, RawSocket, SocketInfo } from "../../src/backend/index.ts";
+import { posixCode, socketAddress, toOSError } from "../shared/os-error.ts";
 import { type DenoConn, type DenoListener, type DenoNetAddr, denoApi } from "./api.ts";
+
+/**
+ * Whether an accept failed only because that one connection died before or while it was
+ * accepted (a client that reset at once: Deno reports NotConnected, os error 107, or
+ * ConnectionReset/Aborted): the listener goes on with the next one.
+ */
+export function isDroppedConnection(error: unknown): boolean {
+  const code = posixCode(error);
+  return code === "ENOTCONN" || code === "ECONNRESET" || code === "ECONNABORTED" || code === "EPROTO";
+}
+
+/** Accepts from `native`, dropping connections that died on the way. */
+async function acceptLive(native: DenoListener, port: number): Promise<DenoConn> {
+  for (;;) {
+    try {
+      return await native.accept();
+    } catch (error) {
+      if (isDroppedConnection(error)) continue;
+      throw toOSError(error, "accept", { address: socketAddress((native.addr as DenoNetAddr).hostname, port) });
+    }
+  }
+}
 
 /** Makes a RawSocket of an accepted conn; `unmapV4` reports "::ffff:a.b.c.d" as IPv4. */
 export type WrapConn = (conn: DenoConn, unmapV4: boolean) => RawSocket;
@@ -120,7 +143,7 @@ class DenoTcpListener implements RawListener {
     if (this.#native === undefined) throw this.#broken;
     this.#pending++;
     try {
-      return this.#wrap(await this.#native.accept(), false);
+      return this.#wrap(await acceptLive(this.#native, this.info.localPort!), false);
     } finally {
       this.#pending--;
     }
@@ -192,7 +215,7 @@ class DualStackGroup {
       while (this.v6.waiting || this.v4?.waiting === true) {
         let conn: DenoConn;
         try {
-          conn = await this.native.accept();
+          conn = await acceptLive(this.native, this.port);
         } catch (error) {
           this.v6.fail(error);
           this.v4?.fail(error);

@@ -14,11 +14,14 @@ import * as dns from "node:dns";
 import { lstat, unlink } from "node:fs/promises";
 import * as net from "node:net";
 import type { Backend, RawListener, RawSocket, SocketInfo } from "../../src/backend/index.ts";
+import { denoPermissionError, osError, posixCode, socketAddress, toOSError } from "../shared/os-error.ts";
 
 type NetBackend = Pick<
   Backend,
   "getaddrinfo" | "connectTcp" | "listenTcp" | "connectUnix" | "listenUnix"
 >;
+
+const onDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
 
 /** Whether this is Node itself (not Deno's or Bun's node: compatibility layer). */
 const writtenAtOnce = (globalThis as { Deno?: unknown }).Deno === undefined &&
@@ -59,6 +62,18 @@ function tcpInfo(socket: net.Socket, unmapV4 = false): SocketInfo {
   };
 }
 
+/** What a socket's errors name: the peer's `host:port`, or the Unix socket's path. */
+function targetOf(info: SocketInfo): { path?: string; address?: string } {
+  if (info.family === "unix") return { path: info.remoteAddress || info.localAddress };
+  return { address: socketAddress(info.remoteAddress ?? "", info.remotePort) };
+}
+
+/** A socket's error in the portable shape, named after the operation that failed. */
+function socketError(error: unknown, info: SocketInfo, fallbackSyscall: string): unknown {
+  const syscall = (error as { syscall?: unknown } | null)?.syscall;
+  return toOSError(error, typeof syscall === "string" ? syscall : fallbackSyscall, targetOf(info));
+}
+
 /**
  * A connected `net.Socket` as a {@linkcode RawSocket}.
  *
@@ -92,7 +107,7 @@ export class NodeRawSocket implements RawSocket {
   constructor(socket: net.Socket, info: SocketInfo, earlierError?: unknown) {
     this.raw = socket;
     this.info = info;
-    this.#error = earlierError;
+    this.#error = earlierError === undefined ? undefined : socketError(earlierError, info, "read");
     // Pausing and resuming cost system calls: a few chunks of slack avoid doing it per chunk.
     this.#limit = 4 * Math.max(socket.readableHighWaterMark || 0, 65536);
     // Nothing is read before the first read asks (an accepted socket starts paused:
@@ -167,13 +182,13 @@ export class NodeRawSocket implements RawSocket {
   #afterWrite = (error?: Error | null): void => {
     if (this.#skipCallbacks > 0) {
       this.#skipCallbacks--;
-      if (error && this.#error === undefined) this.#error = error;
+      if (error && this.#error === undefined) this.#error = socketError(error, this.info, "write");
       return;
     }
     const resolve = this.#writeResolve;
     const reject = this.#writeReject;
     this.#writeResolve = this.#writeReject = undefined;
-    if (error) reject?.(this.#error ?? error);
+    if (error) reject?.(this.#error ?? socketError(error, this.info, "write"));
     else resolve?.();
   };
 
@@ -235,7 +250,8 @@ export class NodeRawSocket implements RawSocket {
     }
   };
 
-  #onError = (error: unknown): void => {
+  #onError = (raw: unknown): void => {
+    const error = socketError(raw, this.info, "read");
     if (this.#error === undefined) this.#error = error;
     const reject = this.#readReject;
     if (reject !== undefined) {
@@ -450,13 +466,13 @@ function honoursIpv6Only(): Promise<boolean> {
   return (ipv6OnlyProbe ??= (async () => {
     const v6 = net.createServer();
     try {
-      await listen(v6, { host: "::", port: 0, ipv6Only: true });
+      await listen(v6, { host: "::", port: 0, ipv6Only: true }, { address: "[::]:0" });
     } catch {
       return true; // no IPv6 at all: nothing to emulate
     }
     const v4 = net.createServer();
     try {
-      await listen(v4, { host: "0.0.0.0", port: (v6.address() as net.AddressInfo).port });
+      await listen(v4, { host: "0.0.0.0", port: (v6.address() as net.AddressInfo).port }, { address: "0.0.0.0" });
       v4.close();
       return true;
     } catch {
@@ -471,6 +487,7 @@ function connectSocket(
   options: net.NetConnectOpts,
   signal: AbortSignal,
   info: (socket: net.Socket) => SocketInfo,
+  target: { path?: string; address?: string },
 ): Promise<RawSocket> {
   if (signal.aborted) return Promise.reject(abortReason(signal));
   return new Promise((resolve, reject) => {
@@ -487,7 +504,7 @@ function connectSocket(
       settled = true;
       signal.removeEventListener("abort", onAbort);
       socket.destroy();
-      reject(error);
+      reject(toOSError(error, "connect", target));
     };
     // Stays attached: an error after an abort must not become an unhandled 'error' event.
     socket.on("error", onError);
@@ -502,17 +519,33 @@ function connectSocket(
   });
 }
 
-function listen(server: net.Server, options: net.ListenOptions): Promise<void> {
+/**
+ * Listens; rejects with the portable error naming `target`. On Deno, a missing permission
+ * is checked first: Deno's node:net reports it as an uncaught exception in a later tick,
+ * which would end the process instead of failing the call.
+ */
+function listen(server: net.Server, options: net.ListenOptions, target: { path?: string; address?: string }): Promise<void> {
+  if (onDeno) {
+    const denied = options.path !== undefined
+      ? denoPermissionError({ name: "read", path: options.path }, "listen", target) ??
+        denoPermissionError({ name: "write", path: options.path }, "listen", target)
+      : denoPermissionError({ name: "net", host: socketAddress(options.host ?? "0.0.0.0", options.port ?? 0) }, "listen", target);
+    if (denied !== undefined) return Promise.reject(denied);
+  }
   return new Promise((resolve, reject) => {
     const onError = (error: unknown) => {
       server.close();
-      reject(error);
+      reject(toOSError(error, "listen", target));
     };
     server.once("error", onError);
-    server.listen(options, () => {
-      server.off("error", onError);
-      resolve();
-    });
+    try {
+      server.listen(options, () => {
+        server.off("error", onError);
+        resolve();
+      });
+    } catch (error) {
+      onError(error);
+    }
   });
 }
 
@@ -532,14 +565,6 @@ function probeUnix(path: string): Promise<boolean> {
   });
 }
 
-function addressInUse(path: string): Error {
-  const error = new Error(`listen EADDRINUSE: address already in use ${path}`) as NodeJS.ErrnoException;
-  error.code = "EADDRINUSE";
-  error.syscall = "listen";
-  error.path = path;
-  return error;
-}
-
 /** Removes a stale socket file at `path` (a socket nobody listens on); rejects if one is live. */
 async function removeStaleUnixSocket(path: string): Promise<void> {
   let isSocket: boolean;
@@ -547,15 +572,43 @@ async function removeStaleUnixSocket(path: string): Promise<void> {
     isSocket = (await lstat(path)).isSocket();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-    throw error;
+    throw toOSError(error, "listen", { path });
   }
   if (!isSocket) return; // listen() reports EADDRINUSE and leaves the file alone
-  if (await probeUnix(path)) throw addressInUse(path);
+  if (await probeUnix(path).catch((error) => Promise.reject(toOSError(error, "connect", { path })))) {
+    throw osError("EADDRINUSE", "listen", { path });
+  }
   try {
     await unlink(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw toOSError(error, "listen", { path });
   }
+}
+
+/**
+ * libuv reports a Unix socket path whose directory does not exist as EACCES (ENOENT is
+ * turned into EACCES for Windows' sake): it is ENOENT, as on every other runtime.
+ */
+async function unixListenError(error: unknown, path: string): Promise<unknown> {
+  if (posixCode(error) !== "EACCES" || (error as { cause?: unknown }).cause === undefined) return error;
+  const slash = path.lastIndexOf("/");
+  const directory = slash <= 0 ? (slash === 0 ? "/" : ".") : path.slice(0, slash);
+  try {
+    await lstat(directory);
+    return error;
+  } catch (missing) {
+    if ((missing as NodeJS.ErrnoException).code !== "ENOENT") return error;
+    return osError("ENOENT", "listen", { path }, (error as { cause?: unknown }).cause);
+  }
+}
+
+/** On Deno, the portable EACCES error of a name lookup Deno's permissions refused. */
+function lookupError(error: unknown, host: string): unknown {
+  if (onDeno && posixCode(error) === "EPERM") {
+    const denied = denoPermissionError({ name: "net", host }, "getaddrinfo", { address: host });
+    if (denied !== undefined) return Object.assign(denied, { cause: error });
+  }
+  return toOSError(error, "getaddrinfo", { address: host });
 }
 
 /** The network methods of the Node backend. */
@@ -565,7 +618,7 @@ export const nodeNet: NetBackend = {
       // verbatim (order: "verbatim" on newer Node): keep the resolver's order.
       const options = { all: true, family, verbatim: true, order: "verbatim" } as dns.LookupAllOptions;
       dns.lookup(host, options, (error, addresses) => {
-        if (error) reject(error);
+        if (error) reject(lookupError(error, host));
         else resolve(addresses.map((entry) => ({ address: entry.address, family: entry.family === 6 ? 6 : 4 })));
       });
     });
@@ -577,10 +630,16 @@ export const nodeNet: NetBackend = {
     return connectSocket(options, signal, (socket) => {
       socket.setNoDelay?.(true);
       return tcpInfo(socket);
-    });
+    }, { address: socketAddress(address, port) });
   },
 
   async listenTcp({ host, port, backlog, reuseAddress, ipv6Only }) {
+    if (onDeno) {
+      // Before the probe of honoursIpv6Only, which would take a refusal for "no IPv6".
+      const address = socketAddress(host, port);
+      const denied = denoPermissionError({ name: "net", host: address }, "listen", { address });
+      if (denied !== undefined) throw denied;
+    }
     const emulate = (host === "::" && ipv6Only) || host === "0.0.0.0" ? !(await honoursIpv6Only()) : false;
     if (emulate && host === "0.0.0.0" && port !== 0) {
       const shared = dualStackServers.get(port);
@@ -589,7 +648,7 @@ export const nodeNet: NetBackend = {
     const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
     const options: net.ListenOptions & { reusePort?: boolean } = { host, port, backlog, ipv6Only };
     if (reuseAddress) options.reusePort = true; // Node ≥ 22.12; older versions ignore it
-    await listen(server, options);
+    await listen(server, options, { address: socketAddress(host, port) });
     if (emulate && host === "::") {
       const bound = (server.address() as net.AddressInfo).port;
       const shared = new DualStackServer(server, bound, backlog);
@@ -606,13 +665,17 @@ export const nodeNet: NetBackend = {
   },
 
   connectUnix(path, { signal }) {
-    return connectSocket({ path }, signal, () => ({ family: "unix", localAddress: "", remoteAddress: path }));
+    return connectSocket({ path }, signal, () => ({ family: "unix", localAddress: "", remoteAddress: path }), { path });
   },
 
   async listenUnix(path, { backlog }) {
     await removeStaleUnixSocket(path);
     const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
-    await listen(server, { path, backlog });
+    try {
+      await listen(server, { path, backlog }, { path });
+    } catch (error) {
+      throw await unixListenError(error, path);
+    }
     return new NodeRawListener(server, { family: "unix", localAddress: path }, backlog, { unixPath: path });
   },
 };

@@ -5,6 +5,7 @@
  */
 import * as dgram from "node:dgram";
 import type { Backend, RawUdpSocket, SocketInfo } from "../../src/backend/index.ts";
+import { denoPermissionError, socketAddress, toOSError } from "../shared/os-error.ts";
 import { plain } from "./net.ts";
 
 /** A bounded number of datagrams wait for `receive()`; beyond it they are dropped, as UDP may. */
@@ -45,7 +46,10 @@ class NodeRawUdpSocket implements RawUdpSocket {
   send(data: Uint8Array, host?: string, port?: number): Promise<void> {
     if (this.#closed) return Promise.reject(new Error("the socket is closed"));
     return new Promise((resolve, reject) => {
-      const callback = (error: Error | null) => (error ? reject(error) : resolve());
+      const callback = (error: Error | null) => {
+        if (!error) resolve();
+        else reject(toOSError(error, "send", { address: this.#peer(host, port) }));
+      };
       try {
         if (host === undefined) this.raw.send(data, callback);
         else this.raw.send(data, port, host, callback);
@@ -77,7 +81,14 @@ class NodeRawUdpSocket implements RawUdpSocket {
     }
   };
 
-  #onError = (error: unknown): void => {
+  /** The address a send went to (the connected peer's when none was given). */
+  #peer(host: string | undefined, port: number | undefined): string {
+    if (host !== undefined) return socketAddress(host, port);
+    return socketAddress(this.info.remoteAddress ?? "", this.info.remotePort);
+  }
+
+  #onError = (raw: unknown): void => {
+    const error = toOSError(raw, "recv", { address: this.#peer(undefined, undefined) });
     // A connected socket gets ICMP errors (ECONNREFUSED) here: hand them to the waiter.
     const reject = this.#receiveReject;
     if (reject !== undefined) {
@@ -88,10 +99,17 @@ class NodeRawUdpSocket implements RawUdpSocket {
 }
 
 function bindUdp(socket: dgram.Socket, address: string, port: number): Promise<void> {
+  const target = { address: socketAddress(address, port) };
+  // Deno's node:dgram reports a missing permission as an uncaught exception: ask first.
+  const denied = denoPermissionError({ name: "net", host: target.address }, "bind", target);
+  if (denied !== undefined) {
+    socket.close();
+    return Promise.reject(denied);
+  }
   return new Promise((resolve, reject) => {
     const onError = (error: unknown) => {
       socket.close();
-      reject(error);
+      reject(toOSError(error, "bind", target));
     };
     socket.once("error", onError);
     socket.bind({ address, port }, () => {
@@ -107,12 +125,12 @@ function connectUdp(socket: dgram.Socket, host: string, port: number): Promise<v
       socket.connect(port, host, (error?: Error) => {
         if (error) {
           socket.close();
-          reject(error);
+          reject(toOSError(error, "connect", { address: socketAddress(host, port) }));
         } else resolve();
       });
     } catch (error) {
       socket.close();
-      reject(error);
+      reject(toOSError(error, "connect", { address: socketAddress(host, port) }));
     }
   });
 }

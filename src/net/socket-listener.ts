@@ -11,7 +11,7 @@ import { type TaskGroup, taskGroup as openTaskGroup } from "../core/task-group.t
 import { waitCancellable } from "../core/wait.ts";
 import type { TypedAttributeMap } from "../streams/typed-attribute.ts";
 import { ListenerBase } from "../streams/types.ts";
-import { validateFunction } from "./address.ts";
+import { isDroppedConnection, validateFunction } from "./address.ts";
 import { SocketStream, socketAttributes } from "./socket-stream.ts";
 
 const resolved: Promise<void> = Promise.resolve();
@@ -226,6 +226,11 @@ export class SocketListener extends ListenerBase<SocketStream> {
   /** @ignore */
   _onAcceptError = (error: unknown): void => {
     this._inFlight = false;
+    // A connection that died on the way in is dropped; the next one is accepted.
+    if (!this._closed && isDroppedConnection(error)) {
+      if (this._reject !== undefined) this._acceptRaw();
+      return;
+    }
     const reject = this._reject;
     if (reject === undefined) return;
     this._clear();
