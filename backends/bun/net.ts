@@ -277,7 +277,18 @@ export class BunConnection implements RawSocket {
     this.#start();
     const socket = this.socket;
     this.#input.clear();
-    if (!this.#gone && socket !== null) socket.end();
+    if (!this.#gone && socket !== null) {
+      // The end of stream (FIN) first, also with unread data (the kernel then resets the
+      // connection), as the deno backend's sockets do: Deno shuts the write side down on close.
+      if (!this.#writeClosed) {
+        try {
+          socket.shutdown();
+        } catch {
+          // already gone: end() closes what is left
+        }
+      }
+      socket.end();
+    }
     const reader = this.#input.reader;
     if (reader !== null) {
       this.#input.reader = null;

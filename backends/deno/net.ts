@@ -167,6 +167,8 @@ class DenoSocket implements RawSocket {
   // Bytes read beyond the caller's maxBytes, for the next reads.
   #rest: Uint8Array | undefined;
   #writing: Promise<void> | undefined;
+  /** The last conn read: Deno lets the socket go only once a pending one has settled. */
+  #reading: Promise<unknown> | undefined;
   #closed = false;
 
   constructor(conn: DenoConn, tcp: boolean, unmapV4 = false) {
@@ -190,14 +192,14 @@ class DenoSocket implements RawSocket {
   read(maxBytes: number): Promise<Uint8Array | null> {
     const rest = this.#rest;
     if (rest !== undefined) return Promise.resolve(this.#fromRest(rest, maxBytes));
-    return this.#readConn(maxBytes);
+    return (this.#reading = this.#readConn(maxBytes));
   }
 
   /** `read` with callbacks: at once (synchronously) when read-ahead bytes are there. */
   readCallback(maxBytes: number, onChunk: (chunk: Uint8Array | null) => void, onError: (error: unknown) => void): void {
     const rest = this.#rest;
     if (rest !== undefined) onChunk(this.#fromRest(rest, maxBytes));
-    else this.#readConn(maxBytes).then(onChunk, onError);
+    else (this.#reading = this.#readConn(maxBytes)).then(onChunk, onError);
   }
 
   async #readConn(maxBytes: number): Promise<Uint8Array | null> {
@@ -293,11 +295,13 @@ class DenoSocket implements RawSocket {
     await this.raw.closeWrite();
   }
 
-  close(): void {
+  close(): void | Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#pool = this.#scratch = this.#rest = undefined;
+    // Deno shuts the write side down (FIN) and closes; a pending read is interrupted.
     closeQuietly(this.raw);
+    return this.#reading?.then(noop, noop);
   }
 }
 
@@ -305,6 +309,8 @@ class DenoUnixListener implements RawListener {
   readonly raw: DenoListener;
   readonly info: SocketInfo;
   #closed = false;
+  /** The native accept in flight: Deno lets the socket go only once it has settled. */
+  #accepting: Promise<unknown> | undefined;
 
   constructor(listener: DenoListener) {
     this.raw = listener;
@@ -313,8 +319,10 @@ class DenoUnixListener implements RawListener {
 
   async accept(): Promise<RawSocket> {
     for (;;) {
+      const accepting = this.raw.accept();
+      this.#accepting = accepting;
       try {
-        return new DenoSocket(await this.raw.accept(), false);
+        return new DenoSocket(await accepting, false);
       } catch (error) {
         if (isDroppedConnection(error)) continue; // the client went before it was accepted
         throw toOSError(error, "accept", { path: this.info.localAddress });
@@ -322,12 +330,15 @@ class DenoUnixListener implements RawListener {
     }
   }
 
-  close(): void {
+  close(): void | Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     closeQuietly(this.raw);
+    return this.#accepting?.then(noop, noop);
   }
 }
+
+const noop = (): void => {};
 
 function tcpInfo(conn: DenoConn, unmapV4: boolean): SocketInfo {
   const local = conn.localAddr as DenoNetAddr;

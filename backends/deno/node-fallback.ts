@@ -143,14 +143,33 @@ class NodeSocket implements RawSocket {
     });
   }
 
-  close(): void {
+  close(): void | Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.raw.destroy();
+    const closing = finishThenDestroy(this.raw);
     const resume = this.#wake;
     this.#wake = undefined;
     resume?.();
+    return closing;
   }
+}
+
+/**
+ * Closes a node:net socket with the end of stream (FIN) first, as the deno backend's own
+ * sockets do (Deno shuts the write side down on close), also when received data is
+ * unread; resolves once it is closed.
+ */
+function finishThenDestroy(socket: Socket): Promise<void> {
+  if (socket.destroyed) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    socket.once("close", () => resolve());
+    if (socket.writableEnded || socket.writableLength !== 0 || socket.connecting) {
+      socket.destroy();
+      return;
+    }
+    socket.end(() => socket.destroy());
+    socket.once("error", () => socket.destroy());
+  });
 }
 
 /** Opens a UDP socket with node:dgram. */
@@ -274,19 +293,25 @@ class NodeUdpSocket implements RawUdpSocket {
     });
   }
 
-  close(): void {
-    if (this.#closed) return;
+  close(): void | Promise<void> {
+    if (this.#closed) return this.#closing;
     this.#closed = true;
     this.#queue.length = 0;
-    try {
-      this.raw.close();
-    } catch {
-      // Already closed.
-    }
+    // Deno's node:dgram releases the port a tick after close(): its callback says when.
+    this.#closing = new Promise<void>((resolve) => {
+      try {
+        this.raw.close(() => resolve());
+      } catch {
+        resolve(); // already closed
+      }
+    });
     const waiter = this.#waiter;
     this.#waiter = undefined;
     waiter?.reject(closedError());
+    return this.#closing;
   }
+
+  #closing: Promise<void> | undefined;
 }
 
 function closedError(): Error {

@@ -172,7 +172,9 @@ export class NodeRawSocket implements RawSocket {
     // returns (the bytes are in the kernel, the buffer is free): done now, without waiting
     // a tick for the callback, which is then skipped. Only on Node itself: compatibility
     // layers may report an empty buffer while still holding the data.
-    if (writtenAtOnce && socket.writableLength === 0 && this.#writeResolve === onDone) {
+    // A write the kernel refused (EPIPE after the peer's reset) has errored the socket
+    // already: its callback carries the error, so this is not a completed write.
+    if (writtenAtOnce && socket.writableLength === 0 && this.#writeResolve === onDone && socket.errored == null) {
       this.#writeResolve = this.#writeReject = undefined;
       this.#skipCallbacks++;
       onDone();
@@ -200,9 +202,32 @@ export class NodeRawSocket implements RawSocket {
     });
   }
 
-  close(): void {
-    this.raw.destroy();
+  /**
+   * Closes with the end of stream (FIN) first, also when received data is unread (the
+   * kernel then resets the connection), as the deno backend's sockets do (Deno shuts the
+   * write side down on close); destroys at once when our writes are still queued. Resolves
+   * once the socket is closed.
+   */
+  close(): void | Promise<void> {
+    const socket = this.raw;
+    if (this.#closing !== undefined) return this.#closing;
+    if (socket.destroyed) return;
+    this.#closing = new Promise<void>((resolve) => {
+      socket.once("close", () => resolve());
+      if (socket.writableEnded || socket.writableLength !== 0 || socket.connecting || this.#error !== undefined) {
+        socket.destroy();
+        return;
+      }
+      try {
+        socket.end(() => socket.destroy());
+      } catch {
+        socket.destroy();
+      }
+    });
+    return this.#closing;
   }
+
+  #closing: Promise<void> | undefined;
 
   #take(maxBytes: number): Uint8Array {
     let chunk = this.#chunks[0]!;

@@ -59,15 +59,25 @@ class NodeRawUdpSocket implements RawUdpSocket {
     });
   }
 
-  close(): void {
-    if (this.#closed) return;
+  #closing: Promise<void> | undefined;
+
+  close(): void | Promise<void> {
+    if (this.#closed) return this.#closing;
     this.#closed = true;
-    this.raw.close();
+    // The port is free once the close callback ran (a tick later on Deno's node:dgram).
+    this.#closing = new Promise<void>((resolve) => {
+      try {
+        this.raw.close(() => resolve());
+      } catch {
+        resolve(); // already closed
+      }
+    });
     const reject = this.#receiveReject;
     if (reject !== undefined) {
       this.#receiveResolve = this.#receiveReject = undefined;
       reject(new Error("the socket is closed"));
     }
+    return this.#closing;
   }
 
   #onMessage = (message: Uint8Array, remote: dgram.RemoteInfo): void => {

@@ -74,8 +74,13 @@ export interface RawSocket {
   writeCallback?(data: Uint8Array, onDone: () => void, onError: (error: unknown) => void): void;
   /** Half-closes: sends end-of-stream after the pending writes; reading still works. */
   closeWrite(): Promise<void>;
-  /** Closes at once; a pending read settles (with `null` or an error). Idempotent. */
-  close(): void;
+  /**
+   * Closes: a pending read settles (with `null` or an error) and nothing more is read or
+   * written. The end of stream (FIN) goes first, also when received data is still unread
+   * (the kernel then resets the connection). Idempotent. A promise, when returned,
+   * resolves once the runtime has let the socket go.
+   */
+  close(): void | Promise<void>;
   /** Where the socket is. */
   readonly info: SocketInfo;
   /** The runtime's own socket object. */
@@ -97,8 +102,11 @@ export interface RawSocket {
 export interface RawListener {
   /** The next incoming connection; at most one pending; rejects once closed. */
   accept(): Promise<RawSocket>;
-  /** Stops listening; a pending accept rejects. Idempotent. */
-  close(): void;
+  /**
+   * Stops listening; a pending accept rejects. Idempotent. A promise, when returned,
+   * resolves once the address can be bound again (not before the runtime released it).
+   */
+  close(): void | Promise<void>;
   /** Where it listens (`localPort` is the bound port). */
   readonly info: SocketInfo;
   /** The runtime's own listener object. */
@@ -122,8 +130,11 @@ export interface RawUdpSocket {
   receive(): Promise<[data: Uint8Array, host: string, port: number]>;
   /** Sends one datagram to an IP address and port (or to the connected peer when omitted). */
   send(data: Uint8Array, host?: string, port?: number): Promise<void>;
-  /** Closes the socket; a pending receive settles. Idempotent. */
-  close(): void;
+  /**
+   * Closes the socket; a pending receive settles. Idempotent. A promise, when returned,
+   * resolves once the address can be bound again.
+   */
+  close(): void | Promise<void>;
   /** Where it is bound (and connected, for a connected socket). */
   readonly info: SocketInfo;
   /** The runtime's own socket object. */

@@ -15,6 +15,16 @@ import { isDroppedConnection, validateFunction } from "./address.ts";
 import { SocketStream, socketAttributes } from "./socket-stream.ts";
 
 const resolved: Promise<void> = Promise.resolve();
+const noop = (): void => {};
+
+/** Closes a raw socket or listener; never throws or rejects. */
+function closeQuietly(raw: { close(): void | Promise<void> }): void | Promise<void> {
+  try {
+    return raw.close()?.then(noop, noop);
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * @ignore Runs a connection handler and closes the connection when it returns or fails
@@ -168,20 +178,27 @@ export class SocketListener extends ListenerBase<SocketStream> {
    * ```
    */
   aclose(): Promise<void> {
-    if (this._closed) return resolved;
+    if (this._closed) return this._closing ?? resolved;
     this._closed = true;
     const reject = this._reject;
     if (reject !== undefined) {
       this._clear();
       reject(new ClosedResourceError());
     }
+    const closing: Array<void | Promise<void>> = [];
     if (this._ready !== null) {
-      this._ready.close();
+      closing.push(closeQuietly(this._ready));
       this._ready = null;
     }
-    this._raw.close();
-    return resolved;
+    // Resolves once the runtime released the address (it can be bound again at once).
+    closing.push(closeQuietly(this._raw));
+    const pending = closing.filter((entry) => entry !== undefined) as Promise<void>[];
+    if (pending.length === 0) return resolved;
+    return (this._closing = Promise.all(pending).then(noop));
   }
+
+  /** @ignore The close in progress (later calls wait for it too). */
+  _closing: Promise<void> | undefined = undefined;
 
   /** @ignore */
   _clear(): void {
@@ -211,7 +228,7 @@ export class SocketListener extends ListenerBase<SocketStream> {
   _onAccepted = (socket: RawSocket): void => {
     this._inFlight = false;
     if (this._closed) {
-      socket.close();
+      void closeQuietly(socket);
       return;
     }
     const resolve = this._resolve;

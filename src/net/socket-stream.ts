@@ -20,6 +20,7 @@ import { type AttributeEntry, attributeMap, type TypedAttributeMap } from "../st
 import { ByteStreamBase, validateMaxBytes } from "../streams/types.ts";
 
 const resolved: Promise<void> = Promise.resolve();
+const noop = (): void => {};
 
 type Resolve<T> = (value: T) => void;
 type Reject = (error: unknown) => void;
@@ -228,9 +229,15 @@ export class SocketStream extends ByteStreamBase {
     if (this._writing) this._queued = data; // after the write of a cancelled send
     else {
       this._write(data);
-      // Taken at once (a backend's writeCallback that completed synchronously): done.
+      // Taken at once (a backend's writeCallback that completed synchronously): done. The
+      // send still counts as in progress until its caller resumes (a microtask), so that a
+      // second send started meanwhile is a BusyResourceError on every backend, as when
+      // the write has to wait (AnyIO's send holds its guard across a checkpoint).
       if (!this._writing) {
-        return this._writeError === undefined ? resolved : Promise.reject(this._broken(this._writeError));
+        if (this._writeError !== undefined) return Promise.reject(this._broken(this._writeError));
+        this._sending = true;
+        queueMicrotask(this._endQuickSend);
+        return resolved;
       }
     }
     this._sending = true;
@@ -301,8 +308,13 @@ export class SocketStream extends ByteStreamBase {
       this._clearSender();
       rejectSend(new ClosedResourceError());
     }
-    this._raw.close();
-    return resolved;
+    let closing: void | Promise<void>;
+    try {
+      closing = this._raw.close();
+    } catch {
+      return resolved;
+    }
+    return closing === undefined ? resolved : closing.then(noop, noop);
   }
 
   /** @ignore */
@@ -344,6 +356,11 @@ export class SocketStream extends ByteStreamBase {
       scope._waiters!.delete(this._onSendCancelled);
     }
   }
+
+  /** @ignore The end of a send whose write completed at once (see `send`). */
+  _endQuickSend = (): void => {
+    if (this._sendResolve === undefined) this._sending = false;
+  };
 
   /** @ignore */
   _receiveExecutor = (resolve: Resolve<Uint8Array>, reject: Reject): void => {

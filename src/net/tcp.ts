@@ -251,7 +251,14 @@ export async function createTcpListener(options?: CreateTcpListenerOptions): Pro
       if (listeners.length === 0) throw unavailable;
       return new MultiListener(listeners.map((listener) => new SocketListener(listener)));
     } catch (error) {
-      for (const listener of listeners) listener.close();
+      // Released before the next round binds (or before the caller retries).
+      await Promise.all(listeners.map(async (listener) => {
+        try {
+          await listener.close();
+        } catch {
+          // closing never fails the bind's error
+        }
+      }));
       // The free port of the first socket was taken on another address: try another port.
       if (localPort === 0 && listeners.length > 0 && isAddressInUse(error)) {
         errors.push(error);

@@ -23,6 +23,7 @@ import { resolveHost } from "./getaddrinfo.ts";
 import { openCancellable } from "./open.ts";
 import { socketAttributes } from "./socket-stream.ts";
 
+const noop = (): void => {};
 const resolved: Promise<void> = Promise.resolve();
 
 /**
@@ -111,16 +112,26 @@ class DatagramPort {
     }
   }
 
+  /** The close in progress: later calls wait for it too. */
+  closing: Promise<void> = resolved;
+
   aclose(): Promise<void> {
-    if (this.closed) return resolved;
+    if (this.closed) return this.closing;
     this.closed = true;
     const reject = this.reject;
     if (reject !== undefined) {
       this.clear();
       reject(new ClosedResourceError());
     }
-    this.raw.close();
-    return resolved;
+    // Resolves once the runtime has released the port (it can be bound again at once).
+    let closing: void | Promise<void>;
+    try {
+      closing = this.raw.close();
+    } catch {
+      closing = undefined;
+    }
+    if (closing !== undefined) this.closing = closing.then(noop, noop);
+    return this.closing;
   }
 
   get extraAttributes(): TypedAttributeMap {
