@@ -112,6 +112,7 @@ export {
   ObjectSendStreamBase,
   type ObjectStream,
   ObjectStreamBase,
+  type ServeOptions,
 } from "./src/streams/types.ts";
 export {
   createMemoryObjectStream,

@@ -143,7 +143,7 @@ export class BunConnection implements RawSocket {
 
   // ---- handler side ----
 
-  onData(chunk: Uint8Array): void {
+  onData(chunk: Uint8Array<ArrayBuffer>): void {
     if (this.#closed || this.#detached || chunk.length === 0) return;
     this.#received = true;
     this.#input.arrive(chunk);
@@ -153,7 +153,31 @@ export class BunConnection implements RawSocket {
     if (this.#detached) return;
     this.#eof = true;
     this.#wakeReader();
+    this.#syncRef();
   }
+
+  /**
+   * Bun keeps the process alive while a socket is open; Node and Deno only while it reads
+   * or writes. After the peer's end of stream nothing more is read: from then on only a
+   * pending write keeps the process alive, so that a stream left unclosed (to the garbage
+   * collector) does not hang a program that is done.
+   */
+  #syncRef(): void {
+    const socket = this.socket;
+    if (socket === null || this.#gone || this.#detached || !this.#eof) return;
+    const wanted = this.#writer !== null;
+    if (wanted === this.#referenced) return;
+    this.#referenced = wanted;
+    try {
+      if (wanted) socket.ref();
+      else socket.unref();
+    } catch {
+      // closed meanwhile
+    }
+  }
+
+  /** Whether the socket keeps the process alive (Bun's default for an open socket). */
+  #referenced = true;
 
   /** What this socket's errors name: the peer's address, or the Unix socket's path. */
   #target(): { path?: string; address?: string } {
@@ -182,6 +206,7 @@ export class BunConnection implements RawSocket {
     const outcome = writeRest(writer, this.socket);
     if (outcome === "more") return;
     this.#writer = null;
+    this.#syncRef();
     if (outcome === "done") writer.resolve();
     else writer.reject(this.#writeError());
   }
@@ -202,7 +227,7 @@ export class BunConnection implements RawSocket {
 
   // ---- RawSocket ----
 
-  read(maxBytes: number): Promise<Uint8Array | null> {
+  read(maxBytes: number): Promise<Uint8Array<ArrayBuffer> | null> {
     if (!this.#started) this.#start();
     if (this.#input.queued > 0) return Promise.resolve(this.#input.take(maxBytes));
     if (this.#error !== null) return Promise.reject(this.#error);
@@ -213,7 +238,7 @@ export class BunConnection implements RawSocket {
   }
 
   /** `read` without a promise: calls back synchronously when a chunk is already there. */
-  readCallback(maxBytes: number, onChunk: (chunk: Uint8Array | null) => void, onError: (error: unknown) => void): void {
+  readCallback(maxBytes: number, onChunk: (chunk: Uint8Array<ArrayBuffer> | null) => void, onError: (error: unknown) => void): void {
     if (!this.#started) this.#start();
     if (this.#input.queued > 0) onChunk(this.#input.take(maxBytes));
     else if (this.#error !== null) onError(this.#error);
@@ -230,6 +255,7 @@ export class BunConnection implements RawSocket {
     if (taken < 0) return Promise.reject(this.#writeError());
     return new Promise((resolve, reject) => {
       this.#writer = { data, offset: taken, resolve, reject };
+      this.#syncRef();
     });
   }
 
@@ -240,7 +266,10 @@ export class BunConnection implements RawSocket {
     const taken = data.length === 0 ? 0 : this.socket!.write(data, 0, data.length);
     if (taken === data.length) onDone();
     else if (taken < 0) onError(this.#writeError());
-    else this.#writer = { data, offset: taken, resolve: onDone, reject: onError };
+    else {
+      this.#writer = { data, offset: taken, resolve: onDone, reject: onError };
+      this.#syncRef();
+    }
   }
 
   /** Why a write cannot start now, or null. */

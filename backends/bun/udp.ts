@@ -14,7 +14,7 @@ import { bun, type BunUdp, type BunUdpHandler, closedError } from "./api.ts";
 /** Unread datagrams beyond this many bytes are dropped, as a full kernel buffer would. */
 const UDP_QUEUE_BYTES = 4 * 1024 * 1024;
 
-type Datagram = [data: Uint8Array, host: string, port: number];
+type Datagram = [data: Uint8Array<ArrayBuffer>, host: string, port: number];
 
 class BunUdpSocket implements RawUdpSocket {
   socket: BunUdp | null = null;
@@ -55,7 +55,7 @@ class BunUdpSocket implements RawUdpSocket {
     return this.socket;
   }
 
-  #onData(data: Uint8Array, host: string, port: number): void {
+  #onData(data: Uint8Array<ArrayBuffer>, host: string, port: number): void {
     if (this.#closed) return;
     const receiver = this.#receiver;
     if (receiver !== null) {

@@ -165,7 +165,7 @@ class DenoSocket implements RawSocket {
   #pool: Uint8Array<ArrayBuffer> | undefined;
   #offset = 0;
   // Bytes read beyond the caller's maxBytes, for the next reads.
-  #rest: Uint8Array | undefined;
+  #rest: Uint8Array<ArrayBuffer> | undefined;
   #writing: Promise<void> | undefined;
   /** The last conn read: Deno lets the socket go only once a pending one has settled. */
   #reading: Promise<unknown> | undefined;
@@ -189,20 +189,20 @@ class DenoSocket implements RawSocket {
     return (this.#info ??= this.#tcp ? tcpInfo(this.raw, this.#unmapV4) : unixInfo(this.raw));
   }
 
-  read(maxBytes: number): Promise<Uint8Array | null> {
+  read(maxBytes: number): Promise<Uint8Array<ArrayBuffer> | null> {
     const rest = this.#rest;
     if (rest !== undefined) return Promise.resolve(this.#fromRest(rest, maxBytes));
     return (this.#reading = this.#readConn(maxBytes));
   }
 
   /** `read` with callbacks: at once (synchronously) when read-ahead bytes are there. */
-  readCallback(maxBytes: number, onChunk: (chunk: Uint8Array | null) => void, onError: (error: unknown) => void): void {
+  readCallback(maxBytes: number, onChunk: (chunk: Uint8Array<ArrayBuffer> | null) => void, onError: (error: unknown) => void): void {
     const rest = this.#rest;
     if (rest !== undefined) onChunk(this.#fromRest(rest, maxBytes));
     else (this.#reading = this.#readConn(maxBytes)).then(onChunk, onError);
   }
 
-  async #readConn(maxBytes: number): Promise<Uint8Array | null> {
+  async #readConn(maxBytes: number): Promise<Uint8Array<ArrayBuffer> | null> {
     for (;;) {
       if (this.#closed) return null;
       const bulk = this.#pool !== undefined;
@@ -229,7 +229,7 @@ class DenoSocket implements RawSocket {
       }
       if (count === null) return null;
       if (count === 0) continue; // Deno may report 0 bytes, which is not end of stream
-      let chunk: Uint8Array;
+      let chunk: Uint8Array<ArrayBuffer>;
       if (!bulk) {
         // A full small buffer means more is waiting: switch to bulk reads.
         if (count === region.byteLength) {
@@ -250,7 +250,7 @@ class DenoSocket implements RawSocket {
     }
   }
 
-  #fromRest(rest: Uint8Array, maxBytes: number): Uint8Array {
+  #fromRest(rest: Uint8Array<ArrayBuffer>, maxBytes: number): Uint8Array<ArrayBuffer> {
     if (rest.byteLength <= maxBytes) {
       this.#rest = undefined;
       return rest;

@@ -112,7 +112,7 @@ class NodeSocket implements RawSocket {
     });
   }
 
-  async read(maxBytes: number): Promise<Uint8Array | null> {
+  async read(maxBytes: number): Promise<Uint8Array<ArrayBuffer> | null> {
     const socket = this.raw;
     for (;;) {
       if (this.#closed) return null;
@@ -216,11 +216,11 @@ const MAX_QUEUED_DATAGRAMS = 1024;
 class NodeUdpSocket implements RawUdpSocket {
   readonly raw: DgramSocket;
   #family: 4 | 6;
-  #queue: Array<[Uint8Array, string, number]> = [];
+  #queue: Array<[Uint8Array<ArrayBuffer>, string, number]> = [];
   #error: unknown;
   #closed = false;
   #waiter:
-    | { resolve: (datagram: [Uint8Array, string, number]) => void; reject: (error: unknown) => void }
+    | { resolve: (datagram: [Uint8Array<ArrayBuffer>, string, number]) => void; reject: (error: unknown) => void }
     | undefined;
   #info: SocketInfo | undefined;
 
@@ -229,7 +229,7 @@ class NodeUdpSocket implements RawUdpSocket {
     this.#family = family;
     socket.on("message", (message, from) => {
       // A copy into a plain Uint8Array that the receiver owns.
-      const datagram: [Uint8Array, string, number] = [new Uint8Array(message), from.address, from.port];
+      const datagram: [Uint8Array<ArrayBuffer>, string, number] = [new Uint8Array(message), from.address, from.port];
       const waiter = this.#waiter;
       if (waiter !== undefined) {
         this.#waiter = undefined;
@@ -266,7 +266,7 @@ class NodeUdpSocket implements RawUdpSocket {
     return this.#info;
   }
 
-  receive(): Promise<[data: Uint8Array, host: string, port: number]> {
+  receive(): Promise<[data: Uint8Array<ArrayBuffer>, host: string, port: number]> {
     const datagram = this.#queue.shift();
     if (datagram !== undefined) return Promise.resolve(datagram);
     if (this.#closed) return Promise.reject(closedError());

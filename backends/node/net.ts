@@ -27,9 +27,12 @@ const onDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
 const writtenAtOnce = (globalThis as { Deno?: unknown }).Deno === undefined &&
   (globalThis as { Bun?: unknown }).Bun === undefined;
 
-/** A Node `Buffer` as a plain `Uint8Array` over the same memory (no copy). */
-export function plain(buffer: Uint8Array): Uint8Array {
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+/**
+ * A Node `Buffer` as a plain `Uint8Array` over the same memory (no copy): Node's buffers of
+ * received data are over an `ArrayBuffer` of their own (never shared, never reused).
+ */
+export function plain(buffer: Uint8Array): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(buffer.buffer as ArrayBuffer, buffer.byteOffset, buffer.byteLength);
 }
 
 function familyOf(address: string | undefined, fallback: "IPv4" | "IPv6" = "IPv4"): "IPv4" | "IPv6" {
@@ -91,11 +94,11 @@ function socketError(error: unknown, info: SocketInfo, fallbackSyscall: string):
 export class NodeRawSocket implements RawSocket {
   readonly raw: net.Socket;
   readonly info: SocketInfo;
-  #chunks: Uint8Array[] = [];
+  #chunks: Uint8Array<ArrayBuffer>[] = [];
   #queued = 0;
   #limit: number;
   #paused = false;
-  #readResolve: ((chunk: Uint8Array | null) => void) | undefined = undefined;
+  #readResolve: ((chunk: Uint8Array<ArrayBuffer> | null) => void) | undefined = undefined;
   #readReject: ((error: unknown) => void) | undefined = undefined;
   #readMax = 0;
   #writeResolve: (() => void) | undefined = undefined;
@@ -138,11 +141,11 @@ export class NodeRawSocket implements RawSocket {
     return socket;
   }
 
-  read(maxBytes: number): Promise<Uint8Array | null> {
+  read(maxBytes: number): Promise<Uint8Array<ArrayBuffer> | null> {
     return new Promise((resolve, reject) => this.readCallback(maxBytes, resolve, reject));
   }
 
-  readCallback(maxBytes: number, onChunk: (chunk: Uint8Array | null) => void, onError: (error: unknown) => void): void {
+  readCallback(maxBytes: number, onChunk: (chunk: Uint8Array<ArrayBuffer> | null) => void, onError: (error: unknown) => void): void {
     if (this.#queued > 0) return onChunk(this.#take(maxBytes));
     if (this.#error !== undefined) return onError(this.#error);
     if (this.#ended || this.raw.destroyed) return onChunk(null);
@@ -229,7 +232,7 @@ export class NodeRawSocket implements RawSocket {
 
   #closing: Promise<void> | undefined;
 
-  #take(maxBytes: number): Uint8Array {
+  #take(maxBytes: number): Uint8Array<ArrayBuffer> {
     let chunk = this.#chunks[0]!;
     if (chunk.length > maxBytes) {
       this.#chunks[0] = chunk.subarray(maxBytes);

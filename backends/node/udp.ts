@@ -15,8 +15,8 @@ const MAX_QUEUED_DATAGRAMS = 1024;
 class NodeRawUdpSocket implements RawUdpSocket {
   readonly raw: dgram.Socket;
   info: SocketInfo;
-  #queue: [Uint8Array, string, number][] = [];
-  #receiveResolve: ((datagram: [Uint8Array, string, number]) => void) | undefined = undefined;
+  #queue: [Uint8Array<ArrayBuffer>, string, number][] = [];
+  #receiveResolve: ((datagram: [Uint8Array<ArrayBuffer>, string, number]) => void) | undefined = undefined;
   #receiveReject: ((error: unknown) => void) | undefined = undefined;
   #closed = false;
   #error: unknown = undefined;
@@ -28,7 +28,7 @@ class NodeRawUdpSocket implements RawUdpSocket {
     socket.on("error", this.#onError);
   }
 
-  receive(): Promise<[data: Uint8Array, host: string, port: number]> {
+  receive(): Promise<[data: Uint8Array<ArrayBuffer>, host: string, port: number]> {
     const datagram = this.#queue.shift();
     if (datagram !== undefined) return Promise.resolve(datagram);
     if (this.#closed) return Promise.reject(new Error("the socket is closed"));
@@ -81,7 +81,7 @@ class NodeRawUdpSocket implements RawUdpSocket {
   }
 
   #onMessage = (message: Uint8Array, remote: dgram.RemoteInfo): void => {
-    const datagram: [Uint8Array, string, number] = [plain(message), remote.address, remote.port];
+    const datagram: [Uint8Array<ArrayBuffer>, string, number] = [plain(message), remote.address, remote.port];
     const resolve = this.#receiveResolve;
     if (resolve !== undefined) {
       this.#receiveResolve = this.#receiveReject = undefined;

@@ -132,7 +132,7 @@ export class NodeTlsSocket implements RawTlsSocket {
 
   // The plaintext side (engine → reader).
   /** @ignore */
-  _queue: Uint8Array[] = [];
+  _queue: Uint8Array<ArrayBuffer>[] = [];
   /** @ignore */
   _queued = 0;
   /** @ignore The TLS socket emitted 'end'. */
@@ -209,7 +209,8 @@ export class NodeTlsSocket implements RawTlsSocket {
     const socket = this._socket;
     guardReads(socket);
     socket.on("error", (error) => this._fail(error));
-    socket.on("data", (chunk: Uint8Array) => this._onData(chunk));
+    // The plaintext buffers are node:tls's fresh allocations: handed out as plain views.
+    socket.on("data", (chunk: Uint8Array) => this._onData(new Uint8Array(chunk.buffer as ArrayBuffer, chunk.byteOffset, chunk.byteLength)));
     socket.on("end", () => {
       this._ended = true;
       this._wake();
@@ -460,7 +461,7 @@ export class NodeTlsSocket implements RawTlsSocket {
   // ------------------------------------------------------------------ plaintext
 
   /** @ignore */
-  _onData(chunk: Uint8Array): void {
+  _onData(chunk: Uint8Array<ArrayBuffer>): void {
     if (this._discarding || this._closed) return;
     const resolve = this._readResolve;
     if (resolve !== undefined && this._queue.length === 0) {
@@ -483,8 +484,8 @@ export class NodeTlsSocket implements RawTlsSocket {
   }
 
   /** The next plaintext chunk (1 to `maxBytes` bytes), or `null` at end of stream. */
-  read(maxBytes: number): Promise<Uint8Array | null> {
-    let ready: Uint8Array | null | undefined;
+  read(maxBytes: number): Promise<Uint8Array<ArrayBuffer> | null> {
+    let ready: Uint8Array<ArrayBuffer> | null | undefined;
     try {
       ready = this._readNow(maxBytes);
     } catch (error) {
@@ -494,13 +495,13 @@ export class NodeTlsSocket implements RawTlsSocket {
     // At most one read is pending (the contract): its callbacks live here, and one
     // prebound waiter re-checks on every state change; nothing is allocated per check.
     this._readMax = maxBytes;
-    const reading = new Promise<Uint8Array | null>(this._readExecutor);
+    const reading = new Promise<Uint8Array<ArrayBuffer> | null>(this._readExecutor);
     this._waiters.push(this._serveRead);
     return reading;
   }
 
   /** @ignore What a read returns now: a chunk, `null` at the end, or undefined to wait; throws the failure. */
-  _readNow(maxBytes: number): Uint8Array | null | undefined {
+  _readNow(maxBytes: number): Uint8Array<ArrayBuffer> | null | undefined {
     if (this._queue.length !== 0) return this._take(maxBytes);
     if (this._error !== undefined) throw this._error;
     if (this._closed) throw new Error("the TLS session is closed");
@@ -509,14 +510,14 @@ export class NodeTlsSocket implements RawTlsSocket {
   }
 
   /** @ignore The pending read's callbacks and size. */
-  _readResolve: ((chunk: Uint8Array | null) => void) | undefined = undefined;
+  _readResolve: ((chunk: Uint8Array<ArrayBuffer> | null) => void) | undefined = undefined;
   /** @ignore */
   _readReject: ((error: unknown) => void) | undefined = undefined;
   /** @ignore */
   _readMax = 0;
 
   /** @ignore */
-  _readExecutor = (resolve: (chunk: Uint8Array | null) => void, reject: (error: unknown) => void): void => {
+  _readExecutor = (resolve: (chunk: Uint8Array<ArrayBuffer> | null) => void, reject: (error: unknown) => void): void => {
     this._readResolve = resolve;
     this._readReject = reject;
   };
@@ -526,7 +527,7 @@ export class NodeTlsSocket implements RawTlsSocket {
     const resolve = this._readResolve;
     const reject = this._readReject;
     if (resolve === undefined || reject === undefined) return; // served by _onData
-    let ready: Uint8Array | null | undefined;
+    let ready: Uint8Array<ArrayBuffer> | null | undefined;
     try {
       ready = this._readNow(this._readMax);
     } catch (error) {
@@ -543,14 +544,14 @@ export class NodeTlsSocket implements RawTlsSocket {
   };
 
   /** A plaintext chunk (1 to `maxBytes` bytes) already decrypted, or undefined: no waiting. */
-  tryRead(maxBytes: number): Uint8Array | undefined {
+  tryRead(maxBytes: number): Uint8Array<ArrayBuffer> | undefined {
     return this._queue.length !== 0 ? this._take(maxBytes) : undefined;
   }
 
   /** @ignore */
-  _take(maxBytes: number): Uint8Array {
+  _take(maxBytes: number): Uint8Array<ArrayBuffer> {
     const first = this._queue[0];
-    let chunk: Uint8Array;
+    let chunk: Uint8Array<ArrayBuffer>;
     if (first.length <= maxBytes) {
       chunk = first;
       this._queue.shift();

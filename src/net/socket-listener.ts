@@ -10,7 +10,8 @@ import { BusyResourceError, Cancelled, ClosedResourceError } from "../core/error
 import { type TaskGroup, taskGroup as openTaskGroup } from "../core/task-group.ts";
 import { waitCancellable } from "../core/wait.ts";
 import type { TypedAttributeMap } from "../streams/typed-attribute.ts";
-import { ListenerBase } from "../streams/types.ts";
+import { handleConnection, serveArguments } from "../streams/serve.ts";
+import { ListenerBase, type ServeOptions } from "../streams/types.ts";
 import { isDroppedConnection, validateFunction } from "./address.ts";
 import { SocketStream, socketAttributes } from "./socket-stream.ts";
 
@@ -27,32 +28,19 @@ function closeQuietly(raw: { close(): void | Promise<void> }): void | Promise<vo
 }
 
 /**
- * @ignore Runs a connection handler and closes the connection when it returns or fails
- * (the failure then goes to the task group, as AnyIO's serve does).
- */
-export async function handleConnection<T extends { aclose(): Promise<void> }>(
-  handler: (connection: T) => unknown,
-  connection: T,
-): Promise<void> {
-  try {
-    await handler(connection);
-  } finally {
-    await connection.aclose();
-  }
-}
-
-/**
- * @ignore The accept loop of `serve`: accepts until cancelled (or until accepting fails),
+ * @internal The accept loop of `serve`: accepts until cancelled (or until accepting fails),
  * starting `handler` for each connection in `group`.
  */
 export async function acceptLoop<T extends { aclose(): Promise<void> }>(
   listener: { accept(): Promise<T> },
   handler: (connection: T) => unknown,
   group: TaskGroup,
+  options?: ServeOptions,
 ): Promise<never> {
+  const onHandlerError = options?.onHandlerError;
   for (;;) {
     const connection = await listener.accept();
-    group.startSoon(handleConnection<T>, handler, connection);
+    group.startSoon(handleConnection<T>, handler, connection, onHandlerError);
   }
 }
 
@@ -147,7 +135,8 @@ export class SocketListener extends ListenerBase<SocketStream> {
   /**
    * Accepts connections until cancelled, running `handler(connection)` for each as a task
    * of `taskGroup` (a task group of its own when omitted). A connection is closed when its
-   * handler returns or fails; a failing handler's error surfaces in the task group.
+   * handler returns or fails; a failing handler's error surfaces in the task group, or
+   * goes to `options.onHandlerError` (see {@linkcode ServeOptions}).
    *
    * @example
    * ```ts
@@ -159,10 +148,16 @@ export class SocketListener extends ListenerBase<SocketStream> {
    * }
    * ```
    */
-  async serve(handler: (connection: SocketStream) => unknown, taskGroup?: TaskGroup): Promise<void> {
+  async serve(
+    handler: (connection: SocketStream) => unknown,
+    taskGroup?: TaskGroup | ServeOptions,
+    options?: ServeOptions,
+  ): Promise<void> {
     validateFunction(handler, "handler");
-    if (taskGroup !== undefined) await acceptLoop(this, handler, taskGroup);
-    else await openTaskGroup((group) => acceptLoop(this, handler, group));
+    const served = serveArguments(taskGroup, options);
+    const target = served.group;
+    if (target !== undefined) await acceptLoop(this, handler, target, served.options);
+    else await openTaskGroup((group) => acceptLoop(this, handler, group, served.options));
   }
 
   /**

@@ -103,13 +103,13 @@ export class SocketStream extends ByteStreamBase {
   /** @ignore A raw read is in flight (perhaps for a receive that was cancelled). */
   _reading = false;
   /** @ignore Bytes read from the socket and not yet returned by a receive. */
-  _leftover: Uint8Array | null = null;
+  _leftover: Uint8Array<ArrayBuffer> | null = null;
   /** @ignore */
   _eof = false;
   /** @ignore The runtime's error of a failed read (the connection is broken). */
   _readError: unknown = undefined;
   /** @ignore The receive waiting for the raw read. */
-  _receiveResolve: Resolve<Uint8Array> | undefined = undefined;
+  _receiveResolve: Resolve<Uint8Array<ArrayBuffer>> | undefined = undefined;
   /** @ignore */
   _receiveReject: Reject | undefined = undefined;
   /** @ignore */
@@ -168,12 +168,12 @@ export class SocketStream extends ByteStreamBase {
    * @example
    * ```ts
    * import type { SocketStream } from "@anyts/anyts";
-   * async function firstLine(stream: SocketStream): Promise<Uint8Array> {
+   * async function firstLine(stream: SocketStream): Promise<Uint8Array<ArrayBuffer>> {
    *   return await stream.receive(1024);
    * }
    * ```
    */
-  receive(maxBytes: number = 65536): Promise<Uint8Array> {
+  receive(maxBytes: number = 65536): Promise<Uint8Array<ArrayBuffer>> {
     if (maxBytes !== 65536) {
       try {
         validateMaxBytes(maxBytes);
@@ -198,7 +198,7 @@ export class SocketStream extends ByteStreamBase {
     // waitCancellable, specialised: the waker and the executor are made once per stream.
     (scope._waiters ??= new Set()).add(this._onReceiveCancelled);
     this._receiveScope = scope;
-    return new Promise<Uint8Array>(this._receiveExecutor);
+    return new Promise<Uint8Array<ArrayBuffer>>(this._receiveExecutor);
   }
 
   /**
@@ -318,7 +318,7 @@ export class SocketStream extends ByteStreamBase {
   }
 
   /** @ignore */
-  _take(leftover: Uint8Array, maxBytes: number): Uint8Array {
+  _take(leftover: Uint8Array<ArrayBuffer>, maxBytes: number): Uint8Array<ArrayBuffer> {
     if (leftover.length <= maxBytes) {
       this._leftover = null;
       return leftover;
@@ -363,7 +363,7 @@ export class SocketStream extends ByteStreamBase {
   };
 
   /** @ignore */
-  _receiveExecutor = (resolve: Resolve<Uint8Array>, reject: Reject): void => {
+  _receiveExecutor = (resolve: Resolve<Uint8Array<ArrayBuffer>>, reject: Reject): void => {
     this._receiveResolve = resolve;
     this._receiveReject = reject;
   };
@@ -403,7 +403,7 @@ export class SocketStream extends ByteStreamBase {
       }
       return;
     }
-    let reading: Promise<Uint8Array | null>;
+    let reading: Promise<Uint8Array<ArrayBuffer> | null>;
     try {
       reading = raw.read(maxBytes);
     } catch (error) {
@@ -413,7 +413,7 @@ export class SocketStream extends ByteStreamBase {
   }
 
   /** @ignore */
-  _onChunk = (chunk: Uint8Array | null): void => {
+  _onChunk = (chunk: Uint8Array<ArrayBuffer> | null): void => {
     this._reading = false;
     if (this._closed) return;
     if (chunk === null) {

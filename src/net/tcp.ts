@@ -5,6 +5,7 @@
  * @module
  */
 import { currentScope } from "../core/cancel-scope.ts";
+import { checkOptions } from "../core/options.ts";
 import { Cancelled, ConnectionFailed } from "../core/errors.ts";
 import type { TLSOptions, TLSStream } from "../streams/tls.ts";
 import {
@@ -113,6 +114,8 @@ export async function connectTcp(
 ): Promise<SocketStream | TLSStream> {
   validateHost(host);
   validatePort(port);
+  if (port === 0) throw new RangeError("port must be from 1 to 65535 to connect to, got 0");
+  checkOptions(options, ["localHost", "tls", "happyEyeballsDelay"], "connectTcp");
   const delay = options?.happyEyeballsDelay ?? 250;
   if (typeof delay !== "number") throw new TypeError(`happyEyeballsDelay must be a number, got ${typeof delay}`);
   if (!(delay >= 0)) throw new RangeError(`happyEyeballsDelay must be a non-negative number, got ${delay}`);
@@ -203,6 +206,7 @@ const MAX_BIND_ROUNDS = 10;
  * ```
  */
 export async function createTcpListener(options?: CreateTcpListenerOptions): Promise<MultiListener<SocketStream>> {
+  checkOptions(options, ["localHost", "localPort", "family", "backlog", "reuseAddress"], "createTcpListener");
   const localPort = validatePort(options?.localPort ?? 0, "localPort");
   const family = validateFamily(options?.family ?? 0, "family");
   const backlog = validateBacklog(options?.backlog ?? 65536);

@@ -118,7 +118,7 @@ export class GatedPipe {
     this.changed.set();
     this.changed = new Event();
   }
-  async receive(): Promise<Uint8Array> {
+  async receive(): Promise<Uint8Array<ArrayBuffer>> {
     for (;;) {
       if (!this.held && this.queue.length !== 0) {
         const all = concatBytes(this.queue);
@@ -140,7 +140,7 @@ export class GatedStream extends ByteStreamBase {
     this.outgoing = outgoing;
     this.incoming = incoming;
   }
-  receive(_maxBytes?: number): Promise<Uint8Array> {
+  receive(_maxBytes?: number): Promise<Uint8Array<ArrayBuffer>> {
     return this.incoming.receive();
   }
   async send(data: Uint8Array): Promise<void> {
@@ -168,9 +168,9 @@ export class ResettableStream extends ByteStreamBase {
   reset(): void {
     this.broken.set();
   }
-  async receive(maxBytes?: number): Promise<Uint8Array> {
+  async receive(maxBytes?: number): Promise<Uint8Array<ArrayBuffer>> {
     if (this.broken.isSet()) throw new BrokenResourceError("connection reset by peer");
-    let result: Uint8Array | undefined;
+    let result: Uint8Array<ArrayBuffer> | undefined;
     await taskGroup(async (tg) => {
       tg.startSoon(async () => {
         await this.broken.wait();
@@ -201,7 +201,7 @@ export function gatedPair(): { a: GatedStream; b: GatedStream; toA: GatedPipe; t
   return { a: new GatedStream(toB, toA), b: new GatedStream(toA, toB), toA, toB };
 }
 
-export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   let size = 0;
   for (const chunk of chunks) size += chunk.length;
   const out = new Uint8Array(size);
