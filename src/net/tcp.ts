@@ -8,6 +8,7 @@ import { currentScope } from "../core/cancel-scope.ts";
 import { checkOptions } from "../core/options.ts";
 import { Cancelled, ConnectionFailed } from "../core/errors.ts";
 import type { TLSOptions, TLSStream } from "../streams/tls.ts";
+import { checkTLSOptions } from "../streams/tls-options.ts";
 import {
   ipLiteral,
   isAddressInUse,
@@ -123,6 +124,8 @@ export async function connectTcp(
   if (typeof tls !== "boolean" && (typeof tls !== "object" || tls === null)) {
     throw new TypeError(`tls must be a boolean or TLS options, got ${tls === null ? "null" : typeof tls}`);
   }
+  // Bad TLS options fail before anything is connected.
+  if (typeof tls === "object") checkTLSOptions({ hostname: host, ...tls }, "connectTcp");
 
   let family: 0 | 4 | 6 = 0;
   let localAddress: string | undefined;
