@@ -338,7 +338,7 @@ export class NodeTlsSocket implements RawTlsSocket {
     this._readPromise = reading.then(this._onTransportChunk, this._onTransportError);
   }
 
-  /** @ignore A transport read brought ciphertext (or its end) for the engine. Never throws. */
+  /** @internal A transport read brought ciphertext (or its end) for the engine. Never throws. */
   _onTransportChunk = (chunk: Uint8Array | null): void => {
     this._readPromise = undefined;
     if (this._closed) return;
@@ -356,14 +356,14 @@ export class NodeTlsSocket implements RawTlsSocket {
     this._push(this._nextPiece());
   };
 
-  /** @ignore A transport read failed. Never throws. */
+  /** @internal A transport read failed. Never throws. */
   _onTransportError = (error: unknown): void => {
     this._readPromise = undefined;
     if (!this._closed) this._fail(error);
   };
 
   /**
-   * @ignore Feeds the engine. Whatever node:tls throws out of the push (its read
+   * @internal Feeds the engine. Whatever node:tls throws out of the push (its read
    * callback runs inside it) fails the session instead of escaping into the promise
    * chain of the pump, where nobody would handle it.
    */
@@ -449,7 +449,7 @@ export class NodeTlsSocket implements RawTlsSocket {
     );
   }
 
-  /** @ignore Completes a Duplex write; what node:tls throws from it fails the session. */
+  /** @internal Completes a Duplex write; what node:tls throws from it fails the session. */
   _settleWrite(callback: (error?: Error | null) => void): void {
     try {
       callback();

@@ -192,7 +192,7 @@ export class SocketListener extends ListenerBase<SocketStream> {
     return (this._closing = Promise.all(pending).then(noop));
   }
 
-  /** @ignore The close in progress (later calls wait for it too). */
+  /** @internal The close in progress (later calls wait for it too). */
   _closing: Promise<void> | undefined = undefined;
 
   /** @ignore */

@@ -357,7 +357,7 @@ export class SocketStream extends ByteStreamBase {
     }
   }
 
-  /** @ignore The end of a send whose write completed at once (see `send`). */
+  /** @internal The end of a send whose write completed at once (see `send`). */
   _endQuickSend = (): void => {
     if (this._sendResolve === undefined) this._sending = false;
   };
