@@ -121,6 +121,7 @@ export {
   ObjectSendStreamBase,
   type ObjectStream,
   ObjectStreamBase,
+  type ServeOptions,
 } from "./src/streams/types.ts";
 export {
   createMemoryObjectStream,

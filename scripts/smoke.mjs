@@ -66,6 +66,24 @@ export async function main(): Promise<string> {
 }
 `;
 
+const BYTES_SCRIPT = `// Written by anyts scripts/smoke.mjs: the chunks the library hands out are
+// Uint8Array<ArrayBuffer>, which Web APIs take as they are (issue 8, item 2).
+import { connectTcp, toReadableStream, type SocketStream, type TLSStream } from "anyts";
+
+export async function digestAndDecode(stream: SocketStream | TLSStream): Promise<[ArrayBuffer, string | undefined]> {
+  const digest: ArrayBuffer = await crypto.subtle.digest("SHA-256", await stream.receive());
+  const text: ReadableStream<string> = toReadableStream(stream).pipeThrough(new TextDecoderStream());
+  const { value } = await text.getReader().read();
+  return [digest, value];
+}
+
+export async function overTcp(): Promise<number> {
+  await using socket = await connectTcp("127.0.0.1", 8080);
+  const chunk: Uint8Array<ArrayBuffer> = await socket.receive();
+  return (await crypto.subtle.digest("SHA-256", chunk)).byteLength;
+}
+`;
+
 /**
  * Packs and installs the package into a temporary project.
  * @returns {Promise<{ ok: boolean, dir?: string, problem?: string, ms: number }>}
@@ -110,6 +128,7 @@ export async function prepareConsumer({ quiet = false } = {}) {
   if (!existsSync(join(dir, "node_modules", "anyts", "dist", "mod.js"))) return fail("node_modules/anyts/dist/mod.js missing after install");
   writeFileSync(join(dir, "smoke.mjs"), SMOKE_SCRIPT);
   writeFileSync(join(dir, "types.ts"), TYPES_SCRIPT);
+  writeFileSync(join(dir, "bytes.ts"), BYTES_SCRIPT);
   writeFileSync(
     join(dir, "tsconfig.json"),
     JSON.stringify(
@@ -125,7 +144,7 @@ export async function prepareConsumer({ quiet = false } = {}) {
           typeRoots: [join(NODE_MODULES, "@types")],
           types: ["node"],
         },
-        files: ["types.ts"],
+        files: ["types.ts", "bytes.ts"],
       },
       null,
       2,

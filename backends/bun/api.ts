@@ -20,6 +20,10 @@ export interface BunTcpSocket extends BunUpgradableSocket {
   pause(): void;
   resume(): void;
   setNoDelay(noDelay: boolean): boolean;
+  /** Lets the process exit while this socket is open (Bun keeps it alive otherwise). */
+  unref(): void;
+  /** Keeps the process alive while this socket is open (the default). */
+  ref(): void;
   readonly localAddress?: string;
   readonly localPort?: number;
   readonly remoteAddress?: string;
@@ -29,7 +33,7 @@ export interface BunTcpSocket extends BunUpgradableSocket {
 export interface BunSocketHandler {
   binaryType: "uint8array";
   open?(socket: BunTcpSocket): void;
-  data(socket: BunTcpSocket, chunk: Uint8Array): void;
+  data(socket: BunTcpSocket, chunk: Uint8Array<ArrayBuffer>): void;
   drain(socket: BunTcpSocket): void;
   end(socket: BunTcpSocket): void;
   close(socket: BunTcpSocket, error?: Error): void;
@@ -58,7 +62,7 @@ export interface BunUdp {
 }
 
 export interface BunUdpHandler {
-  data(socket: BunUdp, data: Uint8Array, port: number, address: string): void;
+  data(socket: BunUdp, data: Uint8Array<ArrayBuffer>, port: number, address: string): void;
   drain(socket: BunUdp): void;
   error(socket: BunUdp, error: Error): void;
 }

@@ -7,6 +7,7 @@
  */
 import type { RawListener, RawSocket, RawTlsSocket, SocketInfo, TlsEngineOptions } from "../../src/backend/index.ts";
 import { ChunkQueue, type PendingWrite, type Waiter, writeRest } from "../shared/bun-io.ts";
+import { socketAddress, toOSError } from "../shared/os-error.ts";
 import { bun, type BunSocketHandler, type BunTcpServer, type BunTcpSocket, closedError, errnoError } from "./api.ts";
 
 const resolved: Promise<void> = Promise.resolve();
@@ -142,7 +143,7 @@ export class BunConnection implements RawSocket {
 
   // ---- handler side ----
 
-  onData(chunk: Uint8Array): void {
+  onData(chunk: Uint8Array<ArrayBuffer>): void {
     if (this.#closed || this.#detached || chunk.length === 0) return;
     this.#received = true;
     this.#input.arrive(chunk);
@@ -152,13 +153,44 @@ export class BunConnection implements RawSocket {
     if (this.#detached) return;
     this.#eof = true;
     this.#wakeReader();
+    this.#syncRef();
+  }
+
+  /**
+   * Bun keeps the process alive while a socket is open; Node and Deno only while it reads
+   * or writes. After the peer's end of stream nothing more is read: from then on only a
+   * pending write keeps the process alive, so that a stream left unclosed (to the garbage
+   * collector) does not hang a program that is done.
+   */
+  #syncRef(): void {
+    const socket = this.socket;
+    if (socket === null || this.#gone || this.#detached || !this.#eof) return;
+    const wanted = this.#writer !== null;
+    if (wanted === this.#referenced) return;
+    this.#referenced = wanted;
+    try {
+      if (wanted) socket.ref();
+      else socket.unref();
+    } catch {
+      // closed meanwhile
+    }
+  }
+
+  /** Whether the socket keeps the process alive (Bun's default for an open socket). */
+  #referenced = true;
+
+  /** What this socket's errors name: the peer's address, or the Unix socket's path. */
+  #target(): { path?: string; address?: string } {
+    if (this.unixPath !== null) return { path: this.unixPath };
+    const info = this.info;
+    return { address: socketAddress(info.remoteAddress ?? "", info.remotePort) };
   }
 
   onClose(error: unknown): void {
     if (this.#gone) return;
     this.#gone = true;
     if (this.#detached) return; // Bun's TLS owns the socket: it reports the close itself
-    if (error != null && !this.#eof) this.#error = error;
+    if (error != null && !this.#eof) this.#error = toOSError(error, (error as { syscall?: string }).syscall ?? "read", this.#target());
     else this.#eof = true;
     this.#wakeReader();
     const writer = this.#writer;
@@ -174,6 +206,7 @@ export class BunConnection implements RawSocket {
     const outcome = writeRest(writer, this.socket);
     if (outcome === "more") return;
     this.#writer = null;
+    this.#syncRef();
     if (outcome === "done") writer.resolve();
     else writer.reject(this.#writeError());
   }
@@ -189,12 +222,12 @@ export class BunConnection implements RawSocket {
 
   #writeError(): unknown {
     if (this.#closed) return closedError();
-    return this.#error ?? errnoError("EPIPE", "broken pipe", "write");
+    return this.#error ?? toOSError(errnoError("EPIPE", "broken pipe", "write"), "write", this.#target());
   }
 
   // ---- RawSocket ----
 
-  read(maxBytes: number): Promise<Uint8Array | null> {
+  read(maxBytes: number): Promise<Uint8Array<ArrayBuffer> | null> {
     if (!this.#started) this.#start();
     if (this.#input.queued > 0) return Promise.resolve(this.#input.take(maxBytes));
     if (this.#error !== null) return Promise.reject(this.#error);
@@ -205,7 +238,7 @@ export class BunConnection implements RawSocket {
   }
 
   /** `read` without a promise: calls back synchronously when a chunk is already there. */
-  readCallback(maxBytes: number, onChunk: (chunk: Uint8Array | null) => void, onError: (error: unknown) => void): void {
+  readCallback(maxBytes: number, onChunk: (chunk: Uint8Array<ArrayBuffer> | null) => void, onError: (error: unknown) => void): void {
     if (!this.#started) this.#start();
     if (this.#input.queued > 0) onChunk(this.#input.take(maxBytes));
     else if (this.#error !== null) onError(this.#error);
@@ -222,6 +255,7 @@ export class BunConnection implements RawSocket {
     if (taken < 0) return Promise.reject(this.#writeError());
     return new Promise((resolve, reject) => {
       this.#writer = { data, offset: taken, resolve, reject };
+      this.#syncRef();
     });
   }
 
@@ -232,13 +266,16 @@ export class BunConnection implements RawSocket {
     const taken = data.length === 0 ? 0 : this.socket!.write(data, 0, data.length);
     if (taken === data.length) onDone();
     else if (taken < 0) onError(this.#writeError());
-    else this.#writer = { data, offset: taken, resolve: onDone, reject: onError };
+    else {
+      this.#writer = { data, offset: taken, resolve: onDone, reject: onError };
+      this.#syncRef();
+    }
   }
 
   /** Why a write cannot start now, or null. */
   #refuseWrite(): unknown {
     if (this.#closed || this.#gone || this.socket === null) return this.#writeError();
-    if (this.#writeClosed) return errnoError("EPIPE", "broken pipe", "write");
+    if (this.#writeClosed) return toOSError(errnoError("EPIPE", "broken pipe", "write"), "write", this.#target());
     return null;
   }
 
@@ -269,7 +306,18 @@ export class BunConnection implements RawSocket {
     this.#start();
     const socket = this.socket;
     this.#input.clear();
-    if (!this.#gone && socket !== null) socket.end();
+    if (!this.#gone && socket !== null) {
+      // The end of stream (FIN) first, also with unread data (the kernel then resets the
+      // connection), as the deno backend's sockets do: Deno shuts the write side down on close.
+      if (!this.#writeClosed) {
+        try {
+          socket.shutdown();
+        } catch {
+          // already gone: end() closes what is left
+        }
+      }
+      socket.end();
+    }
     const reader = this.#input.reader;
     if (reader !== null) {
       this.#input.reader = null;
@@ -322,11 +370,12 @@ export function connectStream(
   // opens after the caller gave up.
   if (signal.aborted) return Promise.reject(signal.reason);
   const connection = new BunConnection("unix" in target ? target.unix : null, false);
+  const named = "unix" in target ? { path: target.unix } : { address: socketAddress(target.hostname, target.port) };
   let connecting: Promise<BunTcpSocket>;
   try {
     connecting = bun().connect({ ...target, allowHalfOpen: true, data: connection, socket: streamHandler });
   } catch (error) {
-    return Promise.reject(error);
+    return Promise.reject(toOSError(error, "connect", named));
   }
   return new Promise<RawSocket>((resolve, reject) => {
     let abandoned = false;
@@ -338,7 +387,14 @@ export function connectStream(
     connecting.then(
       (socket) => {
         signal.removeEventListener("abort", onAbort);
-        connection.attach(socket);
+        try {
+          connection.attach(socket);
+        } catch (error) {
+          // Closed at once by the peer (setNoDelay on a dead socket): a failed connect.
+          connection.close();
+          reject(error);
+          return;
+        }
         if (abandoned || signal.aborted) {
           connection.close();
           reject(signal.reason);
@@ -348,7 +404,7 @@ export function connectStream(
       },
       (error: unknown) => {
         signal.removeEventListener("abort", onAbort);
-        reject(error);
+        reject(abandoned ? signal.reason : toOSError(error, "connect", named));
       },
     );
   });
@@ -450,17 +506,21 @@ export function listenTcp(options: {
     listener.info = { family, localAddress: options.host, localPort: server.port };
     return Promise.resolve(listener);
   } catch (error) {
-    return Promise.reject(error);
+    return Promise.reject(toOSError(error, "listen", { address: socketAddress(options.host, options.port) }));
   }
 }
 
 export async function listenUnix(path: string, options: { backlog: number }): Promise<RawListener> {
   const listener = new BunListener({ family: "unix", localAddress: path }, path, options.backlog);
   try {
-    listener.server = bun().listen({ unix: path, allowHalfOpen: true, socket: listener.handler });
+    try {
+      listener.server = bun().listen({ unix: path, allowHalfOpen: true, socket: listener.handler });
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== "EADDRINUSE" || !(await removeStaleSocket(path))) throw error;
+      listener.server = bun().listen({ unix: path, allowHalfOpen: true, socket: listener.handler });
+    }
   } catch (error) {
-    if ((error as { code?: unknown }).code !== "EADDRINUSE" || !(await removeStaleSocket(path))) throw error;
-    listener.server = bun().listen({ unix: path, allowHalfOpen: true, socket: listener.handler });
+    throw toOSError(error, "listen", { path });
   }
   return listener;
 }
@@ -500,7 +560,12 @@ export async function getaddrinfo(host: string, family: 0 | 4 | 6): Promise<Arra
   // Bun.dns.lookup (c-ares on Linux) reads /etc/hosts and returns the same order as the
   // system's getaddrinfo (RFC 6724), without duplicates.
   // (The core passes IP literals by and removes duplicates.)
-  const results = await bun().dns.lookup(host, { family });
+  let results;
+  try {
+    results = await bun().dns.lookup(host, { family });
+  } catch (error) {
+    throw toOSError(error, "getaddrinfo", { address: host }); // DNS_ENOTFOUND → ENOTFOUND
+  }
   return results.map(({ address, family }) => ({ address, family }));
 }
 

@@ -59,7 +59,7 @@ interface BunTlsOptions {
 interface BunTlsHandler {
   binaryType: "uint8array";
   handshake(socket: BunTlsSocket, success: boolean, authorizationError: Error | null): void;
-  data(socket: BunTlsSocket, chunk: Uint8Array): void;
+  data(socket: BunTlsSocket, chunk: Uint8Array<ArrayBuffer>): void;
   drain(socket: BunTlsSocket): void;
   end(socket: BunTlsSocket): void;
   close(socket: BunTlsSocket, error?: Error): void;
@@ -86,6 +86,7 @@ interface BunPeerCertificate {
 
 interface BunTlsSocket {
   data: BunTlsSession | undefined;
+  unref?(): void;
   write(data: Uint8Array, byteOffset?: number, byteLength?: number): number;
   shutdown(): void;
   close(): void;
@@ -338,7 +339,7 @@ export class BunTlsSession implements RawTlsSocket {
   // ------------------------------------------------------------------ Bun's events
 
   /** @ignore */
-  _onData(chunk: Uint8Array): void {
+  _onData(chunk: Uint8Array<ArrayBuffer>): void {
     if (this.#closed || chunk.length === 0) return;
     this.#input.arrive(chunk);
   }
@@ -363,6 +364,15 @@ export class BunTlsSession implements RawTlsSocket {
       return;
     }
     this.#wakeReader();
+    // Nothing more is read: as on Node and Deno, the socket no longer keeps the process
+    // alive (a stream left unclosed must not hang a program that is done).
+    if (this.#writer === null) {
+      try {
+        this._tls?.unref?.();
+      } catch {
+        // closed meanwhile
+      }
+    }
   }
 
   /** @ignore */
@@ -395,7 +405,7 @@ export class BunTlsSession implements RawTlsSocket {
   // ------------------------------------------------------------------ RawTlsSocket
 
   /** The next plaintext chunk (1 to `maxBytes` bytes), or `null` at end of stream. */
-  read(maxBytes: number): Promise<Uint8Array | null> {
+  read(maxBytes: number): Promise<Uint8Array<ArrayBuffer> | null> {
     if (this.#input.queued > 0) return Promise.resolve(this.#input.take(maxBytes));
     if (this.#error !== undefined) return Promise.reject(this.#error);
     if (this.#closed) return Promise.reject(closedError());
@@ -406,7 +416,7 @@ export class BunTlsSession implements RawTlsSocket {
   }
 
   /** A plaintext chunk (1 to `maxBytes` bytes) already decrypted, or undefined: no waiting. */
-  tryRead(maxBytes: number): Uint8Array | undefined {
+  tryRead(maxBytes: number): Uint8Array<ArrayBuffer> | undefined {
     return this.#input.queued > 0 ? this.#input.take(maxBytes) : undefined;
   }
 

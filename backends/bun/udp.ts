@@ -5,6 +5,7 @@
  */
 import type { RawUdpSocket, SocketInfo } from "../../src/backend/index.ts";
 import type { Waiter } from "../shared/bun-io.ts";
+import { socketAddress, toOSError } from "../shared/os-error.ts";
 import { bun, type BunUdp, type BunUdpHandler, closedError } from "./api.ts";
 
 // ---------------------------------------------------------------------------------------
@@ -13,7 +14,7 @@ import { bun, type BunUdp, type BunUdpHandler, closedError } from "./api.ts";
 /** Unread datagrams beyond this many bytes are dropped, as a full kernel buffer would. */
 const UDP_QUEUE_BYTES = 4 * 1024 * 1024;
 
-type Datagram = [data: Uint8Array, host: string, port: number];
+type Datagram = [data: Uint8Array<ArrayBuffer>, host: string, port: number];
 
 class BunUdpSocket implements RawUdpSocket {
   socket: BunUdp | null = null;
@@ -37,7 +38,8 @@ class BunUdpSocket implements RawUdpSocket {
         this.#drainWaiters = [];
         for (const wake of waiters) wake();
       },
-      error: (_socket, error) => {
+      error: (_socket, raw) => {
+        const error = toOSError(raw, "recv", {});
         this.#error = error;
         const receiver = this.#receiver;
         if (receiver !== null) {
@@ -53,7 +55,7 @@ class BunUdpSocket implements RawUdpSocket {
     return this.socket;
   }
 
-  #onData(data: Uint8Array, host: string, port: number): void {
+  #onData(data: Uint8Array<ArrayBuffer>, host: string, port: number): void {
     if (this.#closed) return;
     const receiver = this.#receiver;
     if (receiver !== null) {
@@ -128,14 +130,19 @@ export async function createUdpSocket(options: {
   remote?: { host: string; port: number };
 }): Promise<RawUdpSocket> {
   const udp = new BunUdpSocket(options.remote !== undefined);
-  const socket = await bun().udpSocket({
-    hostname: options.localHost,
-    port: options.localPort,
-    flags: options.reuseAddress ? UDP_REUSE_PORT : 0,
-    binaryType: "uint8array",
-    ...(options.remote === undefined ? {} : { connect: { hostname: options.remote.host, port: options.remote.port } }),
-    socket: udp.handler,
-  });
+  let socket: BunUdp;
+  try {
+    socket = await bun().udpSocket({
+      hostname: options.localHost,
+      port: options.localPort,
+      flags: options.reuseAddress ? UDP_REUSE_PORT : 0,
+      binaryType: "uint8array",
+      ...(options.remote === undefined ? {} : { connect: { hostname: options.remote.host, port: options.remote.port } }),
+      socket: udp.handler,
+    });
+  } catch (error) {
+    throw toOSError(error, "bind", { address: socketAddress(options.localHost, options.localPort) });
+  }
   udp.socket = socket;
   const local = socket.address;
   const remote = socket.remoteAddress;

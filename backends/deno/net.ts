@@ -15,7 +15,8 @@ import {
   type DenoUnixAddr,
   denoApi,
 } from "./api.ts";
-import { type ListenTcpOptions, listenTcpNative } from "./tcp-listener.ts";
+import { socketAddress, toOSError } from "../shared/os-error.ts";
+import { isDroppedConnection, type ListenTcpOptions, listenTcpNative } from "./tcp-listener.ts";
 
 // node: modules load only when a fallback is first needed (importing node:net costs a few
 // milliseconds at start-up).
@@ -37,13 +38,19 @@ export async function connectTcp(
   }
   // `autoSelectFamily: false`: the address is already resolved and the core runs happy
   // eyeballs itself. Deno.connect takes the signal: aborting rejects and closes the attempt.
-  const conn = await denoApi().connect({
-    hostname: address,
-    port,
-    transport: "tcp",
-    signal,
-    autoSelectFamily: false,
-  });
+  let conn: DenoConn;
+  try {
+    conn = await denoApi().connect({
+      hostname: address,
+      port,
+      transport: "tcp",
+      signal,
+      autoSelectFamily: false,
+    });
+  } catch (error) {
+    if (signal.aborted) throw abortReason(signal);
+    throw toOSError(error, "connect", { address: socketAddress(address, port) });
+  }
   if (signal.aborted) {
     // Connected in the same turn as the abort: close what it opened.
     closeQuietly(conn);
@@ -57,7 +64,7 @@ export function listenTcp(options: ListenTcpOptions): Promise<RawListener> {
   try {
     return Promise.resolve(listenTcpNative(options, wrapTcpConn));
   } catch (error) {
-    return Promise.reject(error);
+    return Promise.reject(toOSError(error, "listen", { address: socketAddress(options.host, options.port) }));
   }
 }
 
@@ -78,14 +85,25 @@ export async function connectUnix(path: string, options: { signal: AbortSignal }
     const conn = await Promise.race([connecting, aborted]);
     return new DenoSocket(conn, false);
   } catch (error) {
-    if (signal.aborted) connecting.then(closeQuietly, () => {});
-    throw error;
+    if (signal.aborted) {
+      connecting.then(closeQuietly, () => {});
+      throw abortReason(signal);
+    }
+    throw toOSError(error, "connect", { path });
   } finally {
     signal.removeEventListener("abort", onAbort!);
   }
 }
 
-export async function listenUnix(path: string, _options: { backlog: number }): Promise<RawListener> {
+export async function listenUnix(path: string, options: { backlog: number }): Promise<RawListener> {
+  try {
+    return await listenUnixNative(path, options);
+  } catch (error) {
+    throw toOSError(error, "listen", { path });
+  }
+}
+
+async function listenUnixNative(path: string, _options: { backlog: number }): Promise<RawListener> {
   const deno = denoApi();
   // Deno.listen has no backlog option for Unix sockets: the runtime chooses it.
   try {
@@ -147,8 +165,10 @@ class DenoSocket implements RawSocket {
   #pool: Uint8Array<ArrayBuffer> | undefined;
   #offset = 0;
   // Bytes read beyond the caller's maxBytes, for the next reads.
-  #rest: Uint8Array | undefined;
+  #rest: Uint8Array<ArrayBuffer> | undefined;
   #writing: Promise<void> | undefined;
+  /** The last conn read: Deno lets the socket go only once a pending one has settled. */
+  #reading: Promise<unknown> | undefined;
   #closed = false;
 
   constructor(conn: DenoConn, tcp: boolean, unmapV4 = false) {
@@ -169,20 +189,20 @@ class DenoSocket implements RawSocket {
     return (this.#info ??= this.#tcp ? tcpInfo(this.raw, this.#unmapV4) : unixInfo(this.raw));
   }
 
-  read(maxBytes: number): Promise<Uint8Array | null> {
+  read(maxBytes: number): Promise<Uint8Array<ArrayBuffer> | null> {
     const rest = this.#rest;
     if (rest !== undefined) return Promise.resolve(this.#fromRest(rest, maxBytes));
-    return this.#readConn(maxBytes);
+    return (this.#reading = this.#readConn(maxBytes));
   }
 
   /** `read` with callbacks: at once (synchronously) when read-ahead bytes are there. */
-  readCallback(maxBytes: number, onChunk: (chunk: Uint8Array | null) => void, onError: (error: unknown) => void): void {
+  readCallback(maxBytes: number, onChunk: (chunk: Uint8Array<ArrayBuffer> | null) => void, onError: (error: unknown) => void): void {
     const rest = this.#rest;
     if (rest !== undefined) onChunk(this.#fromRest(rest, maxBytes));
-    else this.#readConn(maxBytes).then(onChunk, onError);
+    else (this.#reading = this.#readConn(maxBytes)).then(onChunk, onError);
   }
 
-  async #readConn(maxBytes: number): Promise<Uint8Array | null> {
+  async #readConn(maxBytes: number): Promise<Uint8Array<ArrayBuffer> | null> {
     for (;;) {
       if (this.#closed) return null;
       const bulk = this.#pool !== undefined;
@@ -205,11 +225,11 @@ class DenoSocket implements RawSocket {
       } catch (error) {
         // Closed by us while pending (Interrupted) or before (BadResource): end of stream.
         if (this.#closed) return null;
-        throw error;
+        throw this.#portable(error, "read");
       }
       if (count === null) return null;
       if (count === 0) continue; // Deno may report 0 bytes, which is not end of stream
-      let chunk: Uint8Array;
+      let chunk: Uint8Array<ArrayBuffer>;
       if (!bulk) {
         // A full small buffer means more is waiting: switch to bulk reads.
         if (count === region.byteLength) {
@@ -230,7 +250,7 @@ class DenoSocket implements RawSocket {
     }
   }
 
-  #fromRest(rest: Uint8Array, maxBytes: number): Uint8Array {
+  #fromRest(rest: Uint8Array<ArrayBuffer>, maxBytes: number): Uint8Array<ArrayBuffer> {
     if (rest.byteLength <= maxBytes) {
       this.#rest = undefined;
       return rest;
@@ -245,8 +265,28 @@ class DenoSocket implements RawSocket {
 
   async #writeAll(data: Uint8Array): Promise<void> {
     // Deno's write may take part of the buffer: loop until it has taken every byte.
-    let written = await this.raw.write(data);
-    while (written < data.byteLength) written += await this.raw.write(data.subarray(written));
+    try {
+      let written = await this.raw.write(data);
+      while (written < data.byteLength) written += await this.raw.write(data.subarray(written));
+    } catch (error) {
+      throw this.#portable(error, "write");
+    }
+  }
+
+  /** A read or write error in the portable shape, naming the peer. */
+  #portable(error: unknown, syscall: string): unknown {
+    let info: SocketInfo | undefined;
+    try {
+      info = this.info;
+    } catch {
+      // The conn forgot its addresses: name nothing.
+    }
+    if (info === undefined) return toOSError(error, syscall, {});
+    return toOSError(
+      error,
+      syscall,
+      info.family === "unix" ? { path: info.remoteAddress || info.localAddress } : { address: socketAddress(info.remoteAddress ?? "", info.remotePort) },
+    );
   }
 
   async closeWrite(): Promise<void> {
@@ -255,11 +295,13 @@ class DenoSocket implements RawSocket {
     await this.raw.closeWrite();
   }
 
-  close(): void {
+  close(): void | Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#pool = this.#scratch = this.#rest = undefined;
+    // Deno shuts the write side down (FIN) and closes; a pending read is interrupted.
     closeQuietly(this.raw);
+    return this.#reading?.then(noop, noop);
   }
 }
 
@@ -267,6 +309,8 @@ class DenoUnixListener implements RawListener {
   readonly raw: DenoListener;
   readonly info: SocketInfo;
   #closed = false;
+  /** The native accept in flight: Deno lets the socket go only once it has settled. */
+  #accepting: Promise<unknown> | undefined;
 
   constructor(listener: DenoListener) {
     this.raw = listener;
@@ -274,15 +318,27 @@ class DenoUnixListener implements RawListener {
   }
 
   async accept(): Promise<RawSocket> {
-    return new DenoSocket(await this.raw.accept(), false);
+    for (;;) {
+      const accepting = this.raw.accept();
+      this.#accepting = accepting;
+      try {
+        return new DenoSocket(await accepting, false);
+      } catch (error) {
+        if (isDroppedConnection(error)) continue; // the client went before it was accepted
+        throw toOSError(error, "accept", { path: this.info.localAddress });
+      }
+    }
   }
 
-  close(): void {
+  close(): void | Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     closeQuietly(this.raw);
+    return this.#accepting?.then(noop, noop);
   }
 }
+
+const noop = (): void => {};
 
 function tcpInfo(conn: DenoConn, unmapV4: boolean): SocketInfo {
   const local = conn.localAddr as DenoNetAddr;

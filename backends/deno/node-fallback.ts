@@ -13,6 +13,7 @@ import { createSocket, type Socket as DgramSocket } from "node:dgram";
 import { lookup } from "node:dns/promises";
 import { connect, type Socket } from "node:net";
 import type { RawSocket, RawUdpSocket, SocketInfo } from "../../src/backend/index.ts";
+import { denoPermissionError, posixCode, socketAddress, toOSError } from "../shared/os-error.ts";
 import { abortReason, denoApi } from "./api.ts";
 
 /** getaddrinfo through node:dns, in the resolver's order. */
@@ -20,7 +21,17 @@ export async function lookupAll(
   host: string,
   family: 0 | 4 | 6,
 ): Promise<Array<{ address: string; family: 4 | 6 }>> {
-  const results = await lookup(host, { all: true, family, verbatim: true, order: "verbatim" });
+  let results;
+  try {
+    results = await lookup(host, { all: true, family, verbatim: true, order: "verbatim" });
+  } catch (error) {
+    // Without --allow-net, Deno's node:dns fails with a bare EPERM.
+    if (posixCode(error) === "EPERM") {
+      const denied = denoPermissionError({ name: "net", host }, "getaddrinfo", { address: host });
+      if (denied !== undefined) throw Object.assign(denied, { cause: error });
+    }
+    throw toOSError(error, "getaddrinfo", { address: host });
+  }
   return results.map(({ address, family }) => ({ address, family: family === 6 ? 6 : 4 }));
 }
 
@@ -41,7 +52,7 @@ export function connectTcpFrom(
     };
     const onError = (error: Error): void => {
       settle();
-      reject(error);
+      reject(toOSError(error, "connect", { address: socketAddress(address, port) }));
     };
     const onConnect = (): void => {
       settle();
@@ -82,7 +93,9 @@ class NodeSocket implements RawSocket {
       wake();
     });
     socket.on("error", (error) => {
-      this.#error ??= error;
+      this.#error ??= toOSError(error, (error as { syscall?: string }).syscall ?? "read", {
+        address: socketAddress(socket.remoteAddress ?? "", socket.remotePort),
+      });
       wake();
     });
     socket.on("close", wake);
@@ -99,7 +112,7 @@ class NodeSocket implements RawSocket {
     });
   }
 
-  async read(maxBytes: number): Promise<Uint8Array | null> {
+  async read(maxBytes: number): Promise<Uint8Array<ArrayBuffer> | null> {
     const socket = this.raw;
     for (;;) {
       if (this.#closed) return null;
@@ -117,7 +130,10 @@ class NodeSocket implements RawSocket {
 
   write(data: Uint8Array): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.raw.write(data, (error) => (error ? reject(error) : resolve()));
+      this.raw.write(data, (error) => {
+        if (!error) resolve();
+        else reject(this.#error ?? toOSError(error, "write", { address: socketAddress(this.raw.remoteAddress ?? "", this.raw.remotePort) }));
+      });
     });
   }
 
@@ -127,14 +143,33 @@ class NodeSocket implements RawSocket {
     });
   }
 
-  close(): void {
+  close(): void | Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.raw.destroy();
+    const closing = finishThenDestroy(this.raw);
     const resume = this.#wake;
     this.#wake = undefined;
     resume?.();
+    return closing;
   }
+}
+
+/**
+ * Closes a node:net socket with the end of stream (FIN) first, as the deno backend's own
+ * sockets do (Deno shuts the write side down on close), also when received data is
+ * unread; resolves once it is closed.
+ */
+function finishThenDestroy(socket: Socket): Promise<void> {
+  if (socket.destroyed) return Promise.resolve();
+  return new Promise<void>((resolve) => {
+    socket.once("close", () => resolve());
+    if (socket.writableEnded || socket.writableLength !== 0 || socket.connecting) {
+      socket.destroy();
+      return;
+    }
+    socket.end(() => socket.destroy());
+    socket.once("error", () => socket.destroy());
+  });
 }
 
 /** Opens a UDP socket with node:dgram. */
@@ -145,11 +180,15 @@ export async function openUdpSocket(options: {
   reuseAddress: boolean;
   remote?: { host: string; port: number };
 }): Promise<RawUdpSocket> {
+  const bindAddress = socketAddress(options.localHost, options.localPort);
+  // Deno's node:dgram reports a missing permission as an uncaught exception: ask first.
+  const denied = denoPermissionError({ name: "net", host: bindAddress }, "bind", { address: bindAddress });
+  if (denied !== undefined) throw denied;
   const socket = createSocket({ type: options.family === 6 ? "udp6" : "udp4", reuseAddr: options.reuseAddress });
   const udp = new NodeUdpSocket(socket, options.family);
   try {
     await new Promise<void>((resolve, reject) => {
-      socket.once("error", reject);
+      socket.once("error", (error) => reject(toOSError(error, "bind", { address: bindAddress })));
       socket.bind({ port: options.localPort, address: options.localHost }, () => {
         socket.off("error", reject);
         resolve();
@@ -158,7 +197,10 @@ export async function openUdpSocket(options: {
     const remote = options.remote;
     if (remote !== undefined) {
       await new Promise<void>((resolve, reject) => {
-        socket.connect(remote.port, remote.host, (error?: Error) => (error ? reject(error) : resolve()));
+        socket.connect(remote.port, remote.host, (error?: Error) => {
+          if (!error) resolve();
+          else reject(toOSError(error, "connect", { address: socketAddress(remote.host, remote.port) }));
+        });
       });
     }
   } catch (error) {
@@ -174,11 +216,11 @@ const MAX_QUEUED_DATAGRAMS = 1024;
 class NodeUdpSocket implements RawUdpSocket {
   readonly raw: DgramSocket;
   #family: 4 | 6;
-  #queue: Array<[Uint8Array, string, number]> = [];
+  #queue: Array<[Uint8Array<ArrayBuffer>, string, number]> = [];
   #error: unknown;
   #closed = false;
   #waiter:
-    | { resolve: (datagram: [Uint8Array, string, number]) => void; reject: (error: unknown) => void }
+    | { resolve: (datagram: [Uint8Array<ArrayBuffer>, string, number]) => void; reject: (error: unknown) => void }
     | undefined;
   #info: SocketInfo | undefined;
 
@@ -187,7 +229,7 @@ class NodeUdpSocket implements RawUdpSocket {
     this.#family = family;
     socket.on("message", (message, from) => {
       // A copy into a plain Uint8Array that the receiver owns.
-      const datagram: [Uint8Array, string, number] = [new Uint8Array(message), from.address, from.port];
+      const datagram: [Uint8Array<ArrayBuffer>, string, number] = [new Uint8Array(message), from.address, from.port];
       const waiter = this.#waiter;
       if (waiter !== undefined) {
         this.#waiter = undefined;
@@ -196,7 +238,8 @@ class NodeUdpSocket implements RawUdpSocket {
         this.#queue.push(datagram);
       }
     });
-    socket.on("error", (error) => {
+    socket.on("error", (raw) => {
+      const error = toOSError(raw, "recv", {});
       const waiter = this.#waiter;
       this.#waiter = undefined;
       if (waiter !== undefined) waiter.reject(error);
@@ -223,7 +266,7 @@ class NodeUdpSocket implements RawUdpSocket {
     return this.#info;
   }
 
-  receive(): Promise<[data: Uint8Array, host: string, port: number]> {
+  receive(): Promise<[data: Uint8Array<ArrayBuffer>, host: string, port: number]> {
     const datagram = this.#queue.shift();
     if (datagram !== undefined) return Promise.resolve(datagram);
     if (this.#closed) return Promise.reject(closedError());
@@ -237,7 +280,10 @@ class NodeUdpSocket implements RawUdpSocket {
 
   send(data: Uint8Array, host?: string, port?: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      const done = (error: Error | null): void => (error ? reject(error) : resolve());
+      const done = (error: Error | null): void => {
+        if (!error) resolve();
+        else reject(toOSError(error, "send", { address: host === undefined ? "" : socketAddress(host, port) }));
+      };
       try {
         if (host === undefined || port === undefined) this.raw.send(data, done);
         else this.raw.send(data, port, host, done);
@@ -247,19 +293,25 @@ class NodeUdpSocket implements RawUdpSocket {
     });
   }
 
-  close(): void {
-    if (this.#closed) return;
+  close(): void | Promise<void> {
+    if (this.#closed) return this.#closing;
     this.#closed = true;
     this.#queue.length = 0;
-    try {
-      this.raw.close();
-    } catch {
-      // Already closed.
-    }
+    // Deno's node:dgram releases the port a tick after close(): its callback says when.
+    this.#closing = new Promise<void>((resolve) => {
+      try {
+        this.raw.close(() => resolve());
+      } catch {
+        resolve(); // already closed
+      }
+    });
     const waiter = this.#waiter;
     this.#waiter = undefined;
     waiter?.reject(closedError());
+    return this.#closing;
   }
+
+  #closing: Promise<void> | undefined;
 }
 
 function closedError(): Error {

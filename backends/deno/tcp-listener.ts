@@ -18,7 +18,32 @@
  * @module
  */
 import type { RawListener, RawSocket, SocketInfo } from "../../src/backend/index.ts";
+import { posixCode, socketAddress, toOSError } from "../shared/os-error.ts";
 import { type DenoConn, type DenoListener, type DenoNetAddr, denoApi } from "./api.ts";
+
+/**
+ * Whether an accept failed only because that one connection died before or while it was
+ * accepted (a client that reset at once: Deno reports NotConnected, os error 107, or
+ * ConnectionReset/Aborted): the listener goes on with the next one.
+ */
+export function isDroppedConnection(error: unknown): boolean {
+  const code = posixCode(error);
+  return code === "ENOTCONN" || code === "ECONNRESET" || code === "ECONNABORTED" || code === "EPROTO";
+}
+
+const noop = (): void => {};
+
+/** Accepts from `native`, dropping connections that died on the way. */
+async function acceptLive(native: DenoListener, port: number): Promise<DenoConn> {
+  for (;;) {
+    try {
+      return await native.accept();
+    } catch (error) {
+      if (isDroppedConnection(error)) continue;
+      throw toOSError(error, "accept", { address: socketAddress((native.addr as DenoNetAddr).hostname, port) });
+    }
+  }
+}
 
 /** Makes a RawSocket of an accepted conn; `unmapV4` reports "::ffff:a.b.c.d" as IPv4. */
 export type WrapConn = (conn: DenoConn, unmapV4: boolean) => RawSocket;
@@ -100,6 +125,8 @@ class DenoTcpListener implements RawListener {
   #backlog: number;
   #reusePort: boolean;
   #pending = 0;
+  /** The native accept in flight: Deno releases the port only once it has settled. */
+  #accepting: Promise<unknown> | undefined;
   #closed = false;
 
   constructor(native: DenoListener, wrap: WrapConn, backlog: number, reusePort: boolean) {
@@ -119,19 +146,24 @@ class DenoTcpListener implements RawListener {
     if (this.#delegate !== undefined) return this.#delegate.accept();
     if (this.#native === undefined) throw this.#broken;
     this.#pending++;
+    const accepting = acceptLive(this.#native, this.info.localPort!);
+    this.#accepting = accepting;
     try {
-      return this.#wrap(await this.#native.accept(), false);
+      return this.#wrap(await accepting, false);
     } finally {
       this.#pending--;
+      if (this.#accepting === accepting) this.#accepting = undefined;
     }
   }
 
-  close(): void {
-    if (this.#closed) return;
+  close(): void | Promise<void> {
+    if (this.#closed) return this.#accepting?.then(noop, noop);
     this.#closed = true;
     if (wildcardV4.get(this.info.localPort!) === this) wildcardV4.delete(this.info.localPort!);
-    if (this.#delegate !== undefined) this.#delegate.close();
-    else if (this.#native !== undefined) closeQuietly(this.#native);
+    if (this.#delegate !== undefined) return this.#delegate.close();
+    if (this.#native !== undefined) closeQuietly(this.#native);
+    // A pending accept holds the socket: the port is free once it has been interrupted.
+    return this.#accepting?.then(noop, noop);
   }
 
   /** Whether it can give its port up now (open, native, no accept pending). */
@@ -172,6 +204,8 @@ class DualStackGroup {
   // Connections accepted for a view that is not accepting, at most this many per view.
   readonly backlog: number;
   #pumping = false;
+  /** The native accept in flight: Deno releases the port only once it has settled. */
+  #accepting: Promise<unknown> | undefined;
 
   constructor(native: DenoListener, wrap: WrapConn, backlog: number) {
     this.native = native;
@@ -191,8 +225,10 @@ class DualStackGroup {
     try {
       while (this.v6.waiting || this.v4?.waiting === true) {
         let conn: DenoConn;
+        const accepting = acceptLive(this.native, this.port);
+        this.#accepting = accepting;
         try {
-          conn = await this.native.accept();
+          conn = await accepting;
         } catch (error) {
           this.v6.fail(error);
           this.v4?.fail(error);
@@ -208,10 +244,11 @@ class DualStackGroup {
     }
   }
 
-  viewClosed(): void {
+  viewClosed(): void | Promise<void> {
     if (!this.v6.closed || (this.v4 !== undefined && !this.v4.closed)) return;
     if (groups.get(this.port) === this) groups.delete(this.port);
     closeQuietly(this.native);
+    return this.#accepting?.then(noop, noop);
   }
 }
 
@@ -268,12 +305,12 @@ class View implements RawListener {
     waiter?.reject(error);
   }
 
-  close(): void {
+  close(): void | Promise<void> {
     if (this.closed) return;
     this.closed = true;
     for (const conn of this.#ready.splice(0)) closeQuietly(conn);
     this.fail(new (denoApi().errors.BadResource)("Listener has been closed"));
-    this.#group.viewClosed();
+    return this.#group.viewClosed();
   }
 }
 

@@ -14,19 +14,25 @@ import * as dns from "node:dns";
 import { lstat, unlink } from "node:fs/promises";
 import * as net from "node:net";
 import type { Backend, RawListener, RawSocket, SocketInfo } from "../../src/backend/index.ts";
+import { denoPermissionError, osError, posixCode, socketAddress, toOSError } from "../shared/os-error.ts";
 
 type NetBackend = Pick<
   Backend,
   "getaddrinfo" | "connectTcp" | "listenTcp" | "connectUnix" | "listenUnix"
 >;
 
+const onDeno = (globalThis as { Deno?: unknown }).Deno !== undefined;
+
 /** Whether this is Node itself (not Deno's or Bun's node: compatibility layer). */
 const writtenAtOnce = (globalThis as { Deno?: unknown }).Deno === undefined &&
   (globalThis as { Bun?: unknown }).Bun === undefined;
 
-/** A Node `Buffer` as a plain `Uint8Array` over the same memory (no copy). */
-export function plain(buffer: Uint8Array): Uint8Array {
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+/**
+ * A Node `Buffer` as a plain `Uint8Array` over the same memory (no copy): Node's buffers of
+ * received data are over an `ArrayBuffer` of their own (never shared, never reused).
+ */
+export function plain(buffer: Uint8Array): Uint8Array<ArrayBuffer> {
+  return new Uint8Array(buffer.buffer as ArrayBuffer, buffer.byteOffset, buffer.byteLength);
 }
 
 function familyOf(address: string | undefined, fallback: "IPv4" | "IPv6" = "IPv4"): "IPv4" | "IPv6" {
@@ -59,6 +65,18 @@ function tcpInfo(socket: net.Socket, unmapV4 = false): SocketInfo {
   };
 }
 
+/** What a socket's errors name: the peer's `host:port`, or the Unix socket's path. */
+function targetOf(info: SocketInfo): { path?: string; address?: string } {
+  if (info.family === "unix") return { path: info.remoteAddress || info.localAddress };
+  return { address: socketAddress(info.remoteAddress ?? "", info.remotePort) };
+}
+
+/** A socket's error in the portable shape, named after the operation that failed. */
+function socketError(error: unknown, info: SocketInfo, fallbackSyscall: string): unknown {
+  const syscall = (error as { syscall?: unknown } | null)?.syscall;
+  return toOSError(error, typeof syscall === "string" ? syscall : fallbackSyscall, targetOf(info));
+}
+
 /**
  * A connected `net.Socket` as a {@linkcode RawSocket}.
  *
@@ -76,11 +94,11 @@ function tcpInfo(socket: net.Socket, unmapV4 = false): SocketInfo {
 export class NodeRawSocket implements RawSocket {
   readonly raw: net.Socket;
   readonly info: SocketInfo;
-  #chunks: Uint8Array[] = [];
+  #chunks: Uint8Array<ArrayBuffer>[] = [];
   #queued = 0;
   #limit: number;
   #paused = false;
-  #readResolve: ((chunk: Uint8Array | null) => void) | undefined = undefined;
+  #readResolve: ((chunk: Uint8Array<ArrayBuffer> | null) => void) | undefined = undefined;
   #readReject: ((error: unknown) => void) | undefined = undefined;
   #readMax = 0;
   #writeResolve: (() => void) | undefined = undefined;
@@ -92,7 +110,7 @@ export class NodeRawSocket implements RawSocket {
   constructor(socket: net.Socket, info: SocketInfo, earlierError?: unknown) {
     this.raw = socket;
     this.info = info;
-    this.#error = earlierError;
+    this.#error = earlierError === undefined ? undefined : socketError(earlierError, info, "read");
     // Pausing and resuming cost system calls: a few chunks of slack avoid doing it per chunk.
     this.#limit = 4 * Math.max(socket.readableHighWaterMark || 0, 65536);
     // Nothing is read before the first read asks (an accepted socket starts paused:
@@ -123,11 +141,11 @@ export class NodeRawSocket implements RawSocket {
     return socket;
   }
 
-  read(maxBytes: number): Promise<Uint8Array | null> {
+  read(maxBytes: number): Promise<Uint8Array<ArrayBuffer> | null> {
     return new Promise((resolve, reject) => this.readCallback(maxBytes, resolve, reject));
   }
 
-  readCallback(maxBytes: number, onChunk: (chunk: Uint8Array | null) => void, onError: (error: unknown) => void): void {
+  readCallback(maxBytes: number, onChunk: (chunk: Uint8Array<ArrayBuffer> | null) => void, onError: (error: unknown) => void): void {
     if (this.#queued > 0) return onChunk(this.#take(maxBytes));
     if (this.#error !== undefined) return onError(this.#error);
     if (this.#ended || this.raw.destroyed) return onChunk(null);
@@ -157,7 +175,9 @@ export class NodeRawSocket implements RawSocket {
     // returns (the bytes are in the kernel, the buffer is free): done now, without waiting
     // a tick for the callback, which is then skipped. Only on Node itself: compatibility
     // layers may report an empty buffer while still holding the data.
-    if (writtenAtOnce && socket.writableLength === 0 && this.#writeResolve === onDone) {
+    // A write the kernel refused (EPIPE after the peer's reset) has errored the socket
+    // already: its callback carries the error, so this is not a completed write.
+    if (writtenAtOnce && socket.writableLength === 0 && this.#writeResolve === onDone && socket.errored == null) {
       this.#writeResolve = this.#writeReject = undefined;
       this.#skipCallbacks++;
       onDone();
@@ -167,13 +187,13 @@ export class NodeRawSocket implements RawSocket {
   #afterWrite = (error?: Error | null): void => {
     if (this.#skipCallbacks > 0) {
       this.#skipCallbacks--;
-      if (error && this.#error === undefined) this.#error = error;
+      if (error && this.#error === undefined) this.#error = socketError(error, this.info, "write");
       return;
     }
     const resolve = this.#writeResolve;
     const reject = this.#writeReject;
     this.#writeResolve = this.#writeReject = undefined;
-    if (error) reject?.(this.#error ?? error);
+    if (error) reject?.(this.#error ?? socketError(error, this.info, "write"));
     else resolve?.();
   };
 
@@ -185,11 +205,34 @@ export class NodeRawSocket implements RawSocket {
     });
   }
 
-  close(): void {
-    this.raw.destroy();
+  /**
+   * Closes with the end of stream (FIN) first, also when received data is unread (the
+   * kernel then resets the connection), as the deno backend's sockets do (Deno shuts the
+   * write side down on close); destroys at once when our writes are still queued. Resolves
+   * once the socket is closed.
+   */
+  close(): void | Promise<void> {
+    const socket = this.raw;
+    if (this.#closing !== undefined) return this.#closing;
+    if (socket.destroyed) return;
+    this.#closing = new Promise<void>((resolve) => {
+      socket.once("close", () => resolve());
+      if (socket.writableEnded || socket.writableLength !== 0 || socket.connecting || this.#error !== undefined) {
+        socket.destroy();
+        return;
+      }
+      try {
+        socket.end(() => socket.destroy());
+      } catch {
+        socket.destroy();
+      }
+    });
+    return this.#closing;
   }
 
-  #take(maxBytes: number): Uint8Array {
+  #closing: Promise<void> | undefined;
+
+  #take(maxBytes: number): Uint8Array<ArrayBuffer> {
     let chunk = this.#chunks[0]!;
     if (chunk.length > maxBytes) {
       this.#chunks[0] = chunk.subarray(maxBytes);
@@ -235,7 +278,8 @@ export class NodeRawSocket implements RawSocket {
     }
   };
 
-  #onError = (error: unknown): void => {
+  #onError = (raw: unknown): void => {
+    const error = socketError(raw, this.info, "read");
     if (this.#error === undefined) this.#error = error;
     const reject = this.#readReject;
     if (reject !== undefined) {
@@ -450,13 +494,13 @@ function honoursIpv6Only(): Promise<boolean> {
   return (ipv6OnlyProbe ??= (async () => {
     const v6 = net.createServer();
     try {
-      await listen(v6, { host: "::", port: 0, ipv6Only: true });
+      await listen(v6, { host: "::", port: 0, ipv6Only: true }, { address: "[::]:0" });
     } catch {
       return true; // no IPv6 at all: nothing to emulate
     }
     const v4 = net.createServer();
     try {
-      await listen(v4, { host: "0.0.0.0", port: (v6.address() as net.AddressInfo).port });
+      await listen(v4, { host: "0.0.0.0", port: (v6.address() as net.AddressInfo).port }, { address: "0.0.0.0" });
       v4.close();
       return true;
     } catch {
@@ -471,6 +515,7 @@ function connectSocket(
   options: net.NetConnectOpts,
   signal: AbortSignal,
   info: (socket: net.Socket) => SocketInfo,
+  target: { path?: string; address?: string },
 ): Promise<RawSocket> {
   if (signal.aborted) return Promise.reject(abortReason(signal));
   return new Promise((resolve, reject) => {
@@ -487,7 +532,7 @@ function connectSocket(
       settled = true;
       signal.removeEventListener("abort", onAbort);
       socket.destroy();
-      reject(error);
+      reject(toOSError(error, "connect", target));
     };
     // Stays attached: an error after an abort must not become an unhandled 'error' event.
     socket.on("error", onError);
@@ -502,17 +547,33 @@ function connectSocket(
   });
 }
 
-function listen(server: net.Server, options: net.ListenOptions): Promise<void> {
+/**
+ * Listens; rejects with the portable error naming `target`. On Deno, a missing permission
+ * is checked first: Deno's node:net reports it as an uncaught exception in a later tick,
+ * which would end the process instead of failing the call.
+ */
+function listen(server: net.Server, options: net.ListenOptions, target: { path?: string; address?: string }): Promise<void> {
+  if (onDeno) {
+    const denied = options.path !== undefined
+      ? denoPermissionError({ name: "read", path: options.path }, "listen", target) ??
+        denoPermissionError({ name: "write", path: options.path }, "listen", target)
+      : denoPermissionError({ name: "net", host: socketAddress(options.host ?? "0.0.0.0", options.port ?? 0) }, "listen", target);
+    if (denied !== undefined) return Promise.reject(denied);
+  }
   return new Promise((resolve, reject) => {
     const onError = (error: unknown) => {
       server.close();
-      reject(error);
+      reject(toOSError(error, "listen", target));
     };
     server.once("error", onError);
-    server.listen(options, () => {
-      server.off("error", onError);
-      resolve();
-    });
+    try {
+      server.listen(options, () => {
+        server.off("error", onError);
+        resolve();
+      });
+    } catch (error) {
+      onError(error);
+    }
   });
 }
 
@@ -532,14 +593,6 @@ function probeUnix(path: string): Promise<boolean> {
   });
 }
 
-function addressInUse(path: string): Error {
-  const error = new Error(`listen EADDRINUSE: address already in use ${path}`) as NodeJS.ErrnoException;
-  error.code = "EADDRINUSE";
-  error.syscall = "listen";
-  error.path = path;
-  return error;
-}
-
 /** Removes a stale socket file at `path` (a socket nobody listens on); rejects if one is live. */
 async function removeStaleUnixSocket(path: string): Promise<void> {
   let isSocket: boolean;
@@ -547,15 +600,43 @@ async function removeStaleUnixSocket(path: string): Promise<void> {
     isSocket = (await lstat(path)).isSocket();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === "ENOENT") return;
-    throw error;
+    throw toOSError(error, "listen", { path });
   }
   if (!isSocket) return; // listen() reports EADDRINUSE and leaves the file alone
-  if (await probeUnix(path)) throw addressInUse(path);
+  if (await probeUnix(path).catch((error) => Promise.reject(toOSError(error, "connect", { path })))) {
+    throw osError("EADDRINUSE", "listen", { path });
+  }
   try {
     await unlink(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw toOSError(error, "listen", { path });
   }
+}
+
+/**
+ * libuv reports a Unix socket path whose directory does not exist as EACCES (ENOENT is
+ * turned into EACCES for Windows' sake): it is ENOENT, as on every other runtime.
+ */
+async function unixListenError(error: unknown, path: string): Promise<unknown> {
+  if (posixCode(error) !== "EACCES" || (error as { cause?: unknown }).cause === undefined) return error;
+  const slash = path.lastIndexOf("/");
+  const directory = slash <= 0 ? (slash === 0 ? "/" : ".") : path.slice(0, slash);
+  try {
+    await lstat(directory);
+    return error;
+  } catch (missing) {
+    if ((missing as NodeJS.ErrnoException).code !== "ENOENT") return error;
+    return osError("ENOENT", "listen", { path }, (error as { cause?: unknown }).cause);
+  }
+}
+
+/** On Deno, the portable EACCES error of a name lookup Deno's permissions refused. */
+function lookupError(error: unknown, host: string): unknown {
+  if (onDeno && posixCode(error) === "EPERM") {
+    const denied = denoPermissionError({ name: "net", host }, "getaddrinfo", { address: host });
+    if (denied !== undefined) return Object.assign(denied, { cause: error });
+  }
+  return toOSError(error, "getaddrinfo", { address: host });
 }
 
 /** The network methods of the Node backend. */
@@ -565,7 +646,7 @@ export const nodeNet: NetBackend = {
       // verbatim (order: "verbatim" on newer Node): keep the resolver's order.
       const options = { all: true, family, verbatim: true, order: "verbatim" } as dns.LookupAllOptions;
       dns.lookup(host, options, (error, addresses) => {
-        if (error) reject(error);
+        if (error) reject(lookupError(error, host));
         else resolve(addresses.map((entry) => ({ address: entry.address, family: entry.family === 6 ? 6 : 4 })));
       });
     });
@@ -577,10 +658,16 @@ export const nodeNet: NetBackend = {
     return connectSocket(options, signal, (socket) => {
       socket.setNoDelay?.(true);
       return tcpInfo(socket);
-    });
+    }, { address: socketAddress(address, port) });
   },
 
   async listenTcp({ host, port, backlog, reuseAddress, ipv6Only }) {
+    if (onDeno) {
+      // Before the probe of honoursIpv6Only, which would take a refusal for "no IPv6".
+      const address = socketAddress(host, port);
+      const denied = denoPermissionError({ name: "net", host: address }, "listen", { address });
+      if (denied !== undefined) throw denied;
+    }
     const emulate = (host === "::" && ipv6Only) || host === "0.0.0.0" ? !(await honoursIpv6Only()) : false;
     if (emulate && host === "0.0.0.0" && port !== 0) {
       const shared = dualStackServers.get(port);
@@ -589,7 +676,7 @@ export const nodeNet: NetBackend = {
     const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
     const options: net.ListenOptions & { reusePort?: boolean } = { host, port, backlog, ipv6Only };
     if (reuseAddress) options.reusePort = true; // Node ≥ 22.12; older versions ignore it
-    await listen(server, options);
+    await listen(server, options, { address: socketAddress(host, port) });
     if (emulate && host === "::") {
       const bound = (server.address() as net.AddressInfo).port;
       const shared = new DualStackServer(server, bound, backlog);
@@ -606,13 +693,17 @@ export const nodeNet: NetBackend = {
   },
 
   connectUnix(path, { signal }) {
-    return connectSocket({ path }, signal, () => ({ family: "unix", localAddress: "", remoteAddress: path }));
+    return connectSocket({ path }, signal, () => ({ family: "unix", localAddress: "", remoteAddress: path }), { path });
   },
 
   async listenUnix(path, { backlog }) {
     await removeStaleUnixSocket(path);
     const server = net.createServer({ allowHalfOpen: true, pauseOnConnect: true });
-    await listen(server, { path, backlog });
+    try {
+      await listen(server, { path, backlog }, { path });
+    } catch (error) {
+      throw await unixListenError(error, path);
+    }
     return new NodeRawListener(server, { family: "unix", localAddress: path }, backlog, { unixPath: path });
   },
 };

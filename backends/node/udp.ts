@@ -5,6 +5,7 @@
  */
 import * as dgram from "node:dgram";
 import type { Backend, RawUdpSocket, SocketInfo } from "../../src/backend/index.ts";
+import { denoPermissionError, socketAddress, toOSError } from "../shared/os-error.ts";
 import { plain } from "./net.ts";
 
 /** A bounded number of datagrams wait for `receive()`; beyond it they are dropped, as UDP may. */
@@ -14,8 +15,8 @@ const MAX_QUEUED_DATAGRAMS = 1024;
 class NodeRawUdpSocket implements RawUdpSocket {
   readonly raw: dgram.Socket;
   info: SocketInfo;
-  #queue: [Uint8Array, string, number][] = [];
-  #receiveResolve: ((datagram: [Uint8Array, string, number]) => void) | undefined = undefined;
+  #queue: [Uint8Array<ArrayBuffer>, string, number][] = [];
+  #receiveResolve: ((datagram: [Uint8Array<ArrayBuffer>, string, number]) => void) | undefined = undefined;
   #receiveReject: ((error: unknown) => void) | undefined = undefined;
   #closed = false;
   #error: unknown = undefined;
@@ -27,7 +28,7 @@ class NodeRawUdpSocket implements RawUdpSocket {
     socket.on("error", this.#onError);
   }
 
-  receive(): Promise<[data: Uint8Array, host: string, port: number]> {
+  receive(): Promise<[data: Uint8Array<ArrayBuffer>, host: string, port: number]> {
     const datagram = this.#queue.shift();
     if (datagram !== undefined) return Promise.resolve(datagram);
     if (this.#closed) return Promise.reject(new Error("the socket is closed"));
@@ -45,7 +46,10 @@ class NodeRawUdpSocket implements RawUdpSocket {
   send(data: Uint8Array, host?: string, port?: number): Promise<void> {
     if (this.#closed) return Promise.reject(new Error("the socket is closed"));
     return new Promise((resolve, reject) => {
-      const callback = (error: Error | null) => (error ? reject(error) : resolve());
+      const callback = (error: Error | null) => {
+        if (!error) resolve();
+        else reject(toOSError(error, "send", { address: this.#peer(host, port) }));
+      };
       try {
         if (host === undefined) this.raw.send(data, callback);
         else this.raw.send(data, port, host, callback);
@@ -55,19 +59,29 @@ class NodeRawUdpSocket implements RawUdpSocket {
     });
   }
 
-  close(): void {
-    if (this.#closed) return;
+  #closing: Promise<void> | undefined;
+
+  close(): void | Promise<void> {
+    if (this.#closed) return this.#closing;
     this.#closed = true;
-    this.raw.close();
+    // The port is free once the close callback ran (a tick later on Deno's node:dgram).
+    this.#closing = new Promise<void>((resolve) => {
+      try {
+        this.raw.close(() => resolve());
+      } catch {
+        resolve(); // already closed
+      }
+    });
     const reject = this.#receiveReject;
     if (reject !== undefined) {
       this.#receiveResolve = this.#receiveReject = undefined;
       reject(new Error("the socket is closed"));
     }
+    return this.#closing;
   }
 
   #onMessage = (message: Uint8Array, remote: dgram.RemoteInfo): void => {
-    const datagram: [Uint8Array, string, number] = [plain(message), remote.address, remote.port];
+    const datagram: [Uint8Array<ArrayBuffer>, string, number] = [plain(message), remote.address, remote.port];
     const resolve = this.#receiveResolve;
     if (resolve !== undefined) {
       this.#receiveResolve = this.#receiveReject = undefined;
@@ -77,7 +91,14 @@ class NodeRawUdpSocket implements RawUdpSocket {
     }
   };
 
-  #onError = (error: unknown): void => {
+  /** The address a send went to (the connected peer's when none was given). */
+  #peer(host: string | undefined, port: number | undefined): string {
+    if (host !== undefined) return socketAddress(host, port);
+    return socketAddress(this.info.remoteAddress ?? "", this.info.remotePort);
+  }
+
+  #onError = (raw: unknown): void => {
+    const error = toOSError(raw, "recv", { address: this.#peer(undefined, undefined) });
     // A connected socket gets ICMP errors (ECONNREFUSED) here: hand them to the waiter.
     const reject = this.#receiveReject;
     if (reject !== undefined) {
@@ -88,10 +109,17 @@ class NodeRawUdpSocket implements RawUdpSocket {
 }
 
 function bindUdp(socket: dgram.Socket, address: string, port: number): Promise<void> {
+  const target = { address: socketAddress(address, port) };
+  // Deno's node:dgram reports a missing permission as an uncaught exception: ask first.
+  const denied = denoPermissionError({ name: "net", host: target.address }, "bind", target);
+  if (denied !== undefined) {
+    socket.close();
+    return Promise.reject(denied);
+  }
   return new Promise((resolve, reject) => {
     const onError = (error: unknown) => {
       socket.close();
-      reject(error);
+      reject(toOSError(error, "bind", target));
     };
     socket.once("error", onError);
     socket.bind({ address, port }, () => {
@@ -107,12 +135,12 @@ function connectUdp(socket: dgram.Socket, host: string, port: number): Promise<v
       socket.connect(port, host, (error?: Error) => {
         if (error) {
           socket.close();
-          reject(error);
+          reject(toOSError(error, "connect", { address: socketAddress(host, port) }));
         } else resolve();
       });
     } catch (error) {
       socket.close();
-      reject(error);
+      reject(toOSError(error, "connect", { address: socketAddress(host, port) }));
     }
   });
 }

@@ -20,7 +20,7 @@ export const READ_LOW_WATER = 128 * 1024;
 export type Waiter<T> = { resolve(value: T): void; reject(error: unknown): void };
 
 /** A read waiting for the next chunk of at most `maxBytes` bytes (`null`: the end). */
-export type ChunkReader = Waiter<Uint8Array | null> & { maxBytes: number };
+export type ChunkReader = Waiter<Uint8Array<ArrayBuffer> | null> & { maxBytes: number };
 
 /**
  * The unread chunks of one socket, handed out as they came (split when a read asks for
@@ -40,7 +40,7 @@ export class ChunkQueue {
   /** The read waiting for a chunk, or null. Its owner settles it at the end or on an error. */
   reader: ChunkReader | null = null;
   // chunks[head..] hold `queued` bytes.
-  #chunks: Uint8Array[] = [];
+  #chunks: Uint8Array<ArrayBuffer>[] = [];
   #head = 0;
   #paused = false;
   readonly #pause: () => void;
@@ -61,7 +61,7 @@ export class ChunkQueue {
   }
 
   /** A chunk arrived: to the waiting read when nothing is queued before it, else queued. */
-  arrive(chunk: Uint8Array): void {
+  arrive(chunk: Uint8Array<ArrayBuffer>): void {
     const reader = this.reader;
     if (reader !== null && this.queued === 0) {
       this.reader = null;
@@ -75,7 +75,7 @@ export class ChunkQueue {
     this.#push(chunk);
   }
 
-  #push(chunk: Uint8Array): void {
+  #push(chunk: Uint8Array<ArrayBuffer>): void {
     this.#chunks.push(chunk);
     this.queued += chunk.length;
     if (this.queued > READ_HIGH_WATER && !this.#paused) {
@@ -85,14 +85,14 @@ export class ChunkQueue {
   }
 
   /** Takes up to `maxBytes` from the queue, which must not be empty. */
-  take(maxBytes: number): Uint8Array {
+  take(maxBytes: number): Uint8Array<ArrayBuffer> {
     const chunks = this.#chunks;
     let chunk = chunks[this.#head]!;
     if (chunk.length > maxBytes) {
       chunks[this.#head] = chunk.subarray(maxBytes);
       chunk = chunk.subarray(0, maxBytes);
     } else {
-      chunks[this.#head] = undefined as unknown as Uint8Array;
+      chunks[this.#head] = undefined as unknown as Uint8Array<ArrayBuffer>;
       if (++this.#head === chunks.length) {
         chunks.length = 0;
         this.#head = 0;
@@ -116,6 +116,9 @@ export class ChunkQueue {
     this.queued = 0;
   }
 }
+
+/** A chunk as Bun hands it out with `binaryType: "uint8array"`: a fresh one over its own `ArrayBuffer`. */
+export type BunChunk = Uint8Array<ArrayBuffer>;
 
 /** A write that Bun took only part of: `data` from `offset` on is still to go. */
 export interface PendingWrite extends Waiter<void> {

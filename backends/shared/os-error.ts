@@ -19,6 +19,9 @@ export interface OSError extends Error {
   address?: string;
 }
 
+/** Marks the errors {@linkcode osError} made, so that they are not mapped twice. */
+const PORTABLE: unique symbol = Symbol("anyts.portableOSError");
+
 /** Messages for the codes the library maps, as `strerror` words them. */
 const DESCRIPTIONS: Readonly<Record<string, string>> = {
   ENOENT: "no such file or directory",
@@ -68,6 +71,7 @@ export function osError(
   const description = DESCRIPTIONS[code] ?? (cause instanceof Error ? cause.message : "failed");
   const message = `${syscall} ${code}: ${description}${where === undefined ? "" : ` (${where})`}${hint === undefined ? "" : `; ${hint}`}`;
   const error = new Error(message, cause === undefined ? undefined : { cause }) as OSError;
+  Object.defineProperty(error, PORTABLE, { value: true });
   error.code = code;
   error.syscall = syscall;
   if (target.path !== undefined) error.path = target.path;
@@ -135,4 +139,81 @@ export function denoPermissionHint(error: unknown): string | undefined {
   const flag = /--allow-[a-z-]+/.exec(error.message)?.[0];
   if (flag === undefined) return undefined;
   return `Deno needs the ${flag} permission (run it with ${flag}, or -A)`;
+}
+
+/** Whether `error` is a portable error made by {@linkcode osError}. */
+export function isOSError(error: unknown): error is OSError {
+  return error instanceof Error && (error as unknown as { [PORTABLE]?: boolean })[PORTABLE] === true;
+}
+
+/**
+ * The POSIX code of a runtime's error: Node's and Bun's `code` (Bun's DNS codes without
+ * their `DNS_` prefix: `DNS_ENOTFOUND` → `ENOTFOUND`), or Deno's error class
+ * ({@linkcode codeOfDenoError}); `undefined` when it carries none.
+ */
+export function posixCode(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = (error as { code?: unknown }).code;
+  if (typeof code === "string") {
+    const bare = code.startsWith("DNS_") ? code.slice(4) : code;
+    if (/^E[A-Z0-9_]+$/.test(bare)) return bare;
+  }
+  return codeOfDenoError(error);
+}
+
+/**
+ * A runtime's error in the portable shape (see {@linkcode osError}): its POSIX code, a
+ * message naming `target`, the error itself as `cause`, and on Deno the hint naming a
+ * missing permission. An error without a POSIX code (a cancellation, an abort, the
+ * library's own) and one that is portable already are returned as they are.
+ *
+ * @param error the runtime's error
+ * @param syscall the operation (`"connect"`, `"listen"`, `"read"`, …)
+ * @param target the address (`host:port`, see {@linkcode socketAddress}) or path it was on
+ */
+export function toOSError(error: unknown, syscall: string, target: { path?: string; address?: string }): unknown {
+  if (isOSError(error)) return error;
+  const code = posixCode(error);
+  if (code === undefined) return error;
+  return osError(code, syscall, target, error, denoPermissionHint(error));
+}
+
+/** `host:port` (`[host]:port` for IPv6), or the host alone without a port. */
+export function socketAddress(host: string, port?: number): string {
+  if (port === undefined) return host;
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** A permission of Deno's, as `Deno.permissions` takes it. */
+export type DenoPermission = { name: "net"; host: string } | { name: "read" | "write"; path: string };
+
+/**
+ * On Deno, asks for `permission` as Deno's own operations do (a prompt when the terminal
+ * is interactive, else the flags decide) and returns the portable `EACCES` error to throw
+ * when it is not granted; `undefined` when it is, or when this is not Deno. For the node:
+ * modules of Deno, which report a missing permission as an uncaught exception in a later
+ * tick instead of failing the call (`node:net` listen, `node:dgram` bind).
+ *
+ * @param permission what the operation needs
+ * @param syscall the operation
+ * @param target the address or path, for the message
+ */
+export function denoPermissionError(
+  permission: DenoPermission,
+  syscall: string,
+  target: { path?: string; address?: string },
+): OSError | undefined {
+  const deno = (globalThis as { Deno?: { permissions?: { requestSync?(descriptor: DenoPermission): { state: string } } } }).Deno;
+  const request = deno?.permissions?.requestSync;
+  if (request === undefined) return undefined;
+  let state: string;
+  try {
+    state = request.call(deno!.permissions, permission).state;
+  } catch {
+    return undefined; // a descriptor Deno does not take: let the operation decide
+  }
+  if (state === "granted") return undefined;
+  const flag = `--allow-${permission.name}`;
+  const scope = permission.name === "net" ? permission.host : permission.path;
+  return osError("EACCES", syscall, target, undefined, `Deno needs the ${flag} permission (run it with ${flag}=${scope}, ${flag} or -A)`);
 }

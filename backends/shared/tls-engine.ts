@@ -119,9 +119,9 @@ export class NodeTlsSocket implements RawTlsSocket {
   _bodyLeft = 0;
   /** @ignore The content type of the current (or last) record. */
   _recordType = 0;
-  /** @ignore A transport read is in flight. */
+  /** @ignore A transport read is in flight (this promise never rejects). */
   _readPromise: Promise<unknown> | undefined = undefined;
-  /** @ignore Writes to the transport in flight (at most one: the Duplex serialises them). */
+  /** @ignore Writes to the transport in flight (at most one: the Duplex serialises them; never rejects). */
   _writePromise: Promise<unknown> | undefined = undefined;
   /** @ignore The transport reported end of stream (and the engine was told). */
   _transportEof = false;
@@ -132,7 +132,7 @@ export class NodeTlsSocket implements RawTlsSocket {
 
   // The plaintext side (engine → reader).
   /** @ignore */
-  _queue: Uint8Array[] = [];
+  _queue: Uint8Array<ArrayBuffer>[] = [];
   /** @ignore */
   _queued = 0;
   /** @ignore The TLS socket emitted 'end'. */
@@ -207,8 +207,10 @@ export class NodeTlsSocket implements RawTlsSocket {
       });
     }
     const socket = this._socket;
+    guardReads(socket);
     socket.on("error", (error) => this._fail(error));
-    socket.on("data", (chunk: Uint8Array) => this._onData(chunk));
+    // The plaintext buffers are node:tls's fresh allocations: handed out as plain views.
+    socket.on("data", (chunk: Uint8Array) => this._onData(new Uint8Array(chunk.buffer as ArrayBuffer, chunk.byteOffset, chunk.byteLength)));
     socket.on("end", () => {
       this._ended = true;
       this._wake();
@@ -242,17 +244,23 @@ export class NodeTlsSocket implements RawTlsSocket {
         if (settled) return;
         cleanUp();
         this._fail(error);
-        this._until(() => (flushedOrAborted() ? true : undefined)).then(() => {
+        const tearDown = () => {
           this.close().catch(() => {});
           reject(error);
-        });
+        };
+        this._until(() => (flushedOrAborted() ? true : undefined)).then(tearDown, tearDown);
       };
       const onAbort = () => {
         fail(signal.reason ?? new Error("the TLS handshake was aborted"));
         this._wake();
       };
       const onSecure = () => {
-        const rejection = this._checkClientCertificate();
+        let rejection: unknown;
+        try {
+          rejection = this._checkClientCertificate();
+        } catch (error) {
+          rejection = error; // never thrown back into node:tls (it would escape its read callback)
+        }
         if (rejection !== undefined) {
           fail(rejection);
           return;
@@ -318,32 +326,53 @@ export class NodeTlsSocket implements RawTlsSocket {
       return;
     }
     if (this._pending !== undefined) {
-      this._duplex.push(this._nextPiece());
+      this._push(this._nextPiece());
       return;
     }
-    const reading = this._transport!.read(READ_SIZE).then(
-      (chunk) => {
-        this._readPromise = undefined;
-        if (this._closed) return;
-        if (chunk === null) {
-          this._transportEof = true;
-          this._duplex.push(null);
-          this._wake();
-          return;
-        }
-        if (chunk.length === 0) {
-          this._pump();
-          return;
-        }
-        this._pending = chunk;
-        this._duplex.push(this._nextPiece());
-      },
-      (error) => {
-        this._readPromise = undefined;
-        if (!this._closed) this._fail(error);
-      },
-    );
-    this._readPromise = reading;
+    let reading: Promise<Uint8Array | null>;
+    try {
+      reading = this._transport!.read(READ_SIZE);
+    } catch (error) {
+      reading = Promise.reject(error);
+    }
+    this._readPromise = reading.then(this._onTransportChunk, this._onTransportError);
+  }
+
+  /** @internal A transport read brought ciphertext (or its end) for the engine. Never throws. */
+  _onTransportChunk = (chunk: Uint8Array | null): void => {
+    this._readPromise = undefined;
+    if (this._closed) return;
+    if (chunk === null) {
+      this._transportEof = true;
+      this._push(null);
+      this._wake();
+      return;
+    }
+    if (chunk.length === 0) {
+      this._pump();
+      return;
+    }
+    this._pending = chunk;
+    this._push(this._nextPiece());
+  };
+
+  /** @internal A transport read failed. Never throws. */
+  _onTransportError = (error: unknown): void => {
+    this._readPromise = undefined;
+    if (!this._closed) this._fail(error);
+  };
+
+  /**
+   * @internal Feeds the engine. Whatever node:tls throws out of the push (its read
+   * callback runs inside it) fails the session instead of escaping into the promise
+   * chain of the pump, where nobody would handle it.
+   */
+  _push(piece: Uint8Array | null): void {
+    try {
+      this._duplex.push(piece);
+    } catch (error) {
+      this._fail(error);
+    }
   }
 
   /**
@@ -400,25 +429,39 @@ export class NodeTlsSocket implements RawTlsSocket {
       callback();
       return;
     }
-    const writing = this._transport!.write(chunk).then(
+    let writing: Promise<void>;
+    try {
+      writing = this._transport!.write(chunk);
+    } catch (error) {
+      writing = Promise.reject(error);
+    }
+    this._writePromise = writing.then(
       () => {
         this._writePromise = undefined;
-        callback();
+        this._settleWrite(callback);
         this._wake();
       },
       (error) => {
         this._writePromise = undefined;
         this._fail(error);
-        callback();
+        this._settleWrite(callback);
       },
     );
-    this._writePromise = writing;
+  }
+
+  /** @internal Completes a Duplex write; what node:tls throws from it fails the session. */
+  _settleWrite(callback: (error?: Error | null) => void): void {
+    try {
+      callback();
+    } catch (error) {
+      this._fail(error);
+    }
   }
 
   // ------------------------------------------------------------------ plaintext
 
   /** @ignore */
-  _onData(chunk: Uint8Array): void {
+  _onData(chunk: Uint8Array<ArrayBuffer>): void {
     if (this._discarding || this._closed) return;
     const resolve = this._readResolve;
     if (resolve !== undefined && this._queue.length === 0) {
@@ -441,8 +484,8 @@ export class NodeTlsSocket implements RawTlsSocket {
   }
 
   /** The next plaintext chunk (1 to `maxBytes` bytes), or `null` at end of stream. */
-  read(maxBytes: number): Promise<Uint8Array | null> {
-    let ready: Uint8Array | null | undefined;
+  read(maxBytes: number): Promise<Uint8Array<ArrayBuffer> | null> {
+    let ready: Uint8Array<ArrayBuffer> | null | undefined;
     try {
       ready = this._readNow(maxBytes);
     } catch (error) {
@@ -452,13 +495,13 @@ export class NodeTlsSocket implements RawTlsSocket {
     // At most one read is pending (the contract): its callbacks live here, and one
     // prebound waiter re-checks on every state change; nothing is allocated per check.
     this._readMax = maxBytes;
-    const reading = new Promise<Uint8Array | null>(this._readExecutor);
+    const reading = new Promise<Uint8Array<ArrayBuffer> | null>(this._readExecutor);
     this._waiters.push(this._serveRead);
     return reading;
   }
 
   /** @ignore What a read returns now: a chunk, `null` at the end, or undefined to wait; throws the failure. */
-  _readNow(maxBytes: number): Uint8Array | null | undefined {
+  _readNow(maxBytes: number): Uint8Array<ArrayBuffer> | null | undefined {
     if (this._queue.length !== 0) return this._take(maxBytes);
     if (this._error !== undefined) throw this._error;
     if (this._closed) throw new Error("the TLS session is closed");
@@ -467,14 +510,14 @@ export class NodeTlsSocket implements RawTlsSocket {
   }
 
   /** @ignore The pending read's callbacks and size. */
-  _readResolve: ((chunk: Uint8Array | null) => void) | undefined = undefined;
+  _readResolve: ((chunk: Uint8Array<ArrayBuffer> | null) => void) | undefined = undefined;
   /** @ignore */
   _readReject: ((error: unknown) => void) | undefined = undefined;
   /** @ignore */
   _readMax = 0;
 
   /** @ignore */
-  _readExecutor = (resolve: (chunk: Uint8Array | null) => void, reject: (error: unknown) => void): void => {
+  _readExecutor = (resolve: (chunk: Uint8Array<ArrayBuffer> | null) => void, reject: (error: unknown) => void): void => {
     this._readResolve = resolve;
     this._readReject = reject;
   };
@@ -484,7 +527,7 @@ export class NodeTlsSocket implements RawTlsSocket {
     const resolve = this._readResolve;
     const reject = this._readReject;
     if (resolve === undefined || reject === undefined) return; // served by _onData
-    let ready: Uint8Array | null | undefined;
+    let ready: Uint8Array<ArrayBuffer> | null | undefined;
     try {
       ready = this._readNow(this._readMax);
     } catch (error) {
@@ -501,14 +544,14 @@ export class NodeTlsSocket implements RawTlsSocket {
   };
 
   /** A plaintext chunk (1 to `maxBytes` bytes) already decrypted, or undefined: no waiting. */
-  tryRead(maxBytes: number): Uint8Array | undefined {
+  tryRead(maxBytes: number): Uint8Array<ArrayBuffer> | undefined {
     return this._queue.length !== 0 ? this._take(maxBytes) : undefined;
   }
 
   /** @ignore */
-  _take(maxBytes: number): Uint8Array {
+  _take(maxBytes: number): Uint8Array<ArrayBuffer> {
     const first = this._queue[0];
-    let chunk: Uint8Array;
+    let chunk: Uint8Array<ArrayBuffer>;
     if (first.length <= maxBytes) {
       chunk = first;
       this._queue.shift();
@@ -528,11 +571,16 @@ export class NodeTlsSocket implements RawTlsSocket {
     if (this._closeWriteStarted !== undefined) return Promise.reject(tlsError("ERR_STREAM_WRITE_AFTER_END", "close_notify was sent already"));
     if (this._writeClosedByEngine) return Promise.reject(halfCloseError());
     let written = false;
-    this._socket.write(data, (error) => {
-      written = true;
-      if (error && this._error === undefined) this._fail(error);
-      this._wake();
-    });
+    try {
+      this._socket.write(data, (error) => {
+        written = true;
+        if (error && this._error === undefined) this._fail(error);
+        this._wake();
+      });
+    } catch (error) {
+      this._fail(error);
+      return Promise.reject(this._error);
+    }
     return this._until(() => {
       if (this._error !== undefined) throw this._error;
       if (this._closed) throw new Error("the TLS session is closed");
@@ -553,10 +601,15 @@ export class NodeTlsSocket implements RawTlsSocket {
       if (this._error !== undefined) return Promise.reject(this._error);
       if (this._closed) return Promise.reject(new Error("the TLS session is closed"));
       let finished = false;
-      this._socket.end(() => {
-        finished = true;
-        this._wake();
-      });
+      try {
+        this._socket.end(() => {
+          finished = true;
+          this._wake();
+        });
+      } catch (error) {
+        this._fail(error);
+        return Promise.reject(this._error);
+      }
       this._closeWriteStarted = this._until(() => {
         if (this._error !== undefined) throw this._error;
         if (this._closed) throw new Error("the TLS session is closed");
@@ -597,8 +650,12 @@ export class NodeTlsSocket implements RawTlsSocket {
   async close(): Promise<void> {
     if (!this._closed) {
       this._closed = true;
-      this._socket.destroy();
-      this._duplex.destroy();
+      try {
+        this._socket.destroy();
+        this._duplex.destroy();
+      } catch {
+        // node:tls failing to tear down changes nothing: the session is gone for us.
+      }
       this._queue = [];
       this._queued = 0;
       this._wake();
@@ -677,6 +734,31 @@ export class NodeTlsSocket implements RawTlsSocket {
       this._waiters.push(waiter);
     });
   }
+}
+
+/**
+ * Node 24's TLSWrap can hand plaintext to a TLS socket it has destroyed itself: an OpenSSL
+ * error left over from a failed certificate check (a client certificate whose RSA
+ * signature does not verify) makes node:tls destroy the socket during the handshake but
+ * keep decrypting, and its read callback (`onStreamRead`) then throws a RangeError
+ * ("err" … Received 79) out of whatever fed it the ciphertext: the engine's push, or, on
+ * the native path, libuv (an uncaught exception). The callback is wrapped here: plaintext
+ * for a destroyed socket is dropped, and any other throw destroys the socket with that
+ * error (an 'error' event, which fails the session). Runtimes whose TLS socket has no such
+ * handle (Bun, Deno) are left alone.
+ */
+function guardReads(socket: tls.TLSSocket): void {
+  const handle = (socket as unknown as { _handle?: { onread?: unknown } | null })._handle;
+  const onread = handle?.onread;
+  if (handle === undefined || handle === null || typeof onread !== "function") return;
+  handle.onread = function guardedOnread(this: unknown, ...args: unknown[]): unknown {
+    try {
+      return (onread as (...args: unknown[]) => unknown).apply(this, args);
+    } catch (error) {
+      if (!socket.destroyed) socket.destroy(error instanceof Error ? error : new Error(String(error)));
+      return undefined;
+    }
+  };
 }
 
 /**

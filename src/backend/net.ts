@@ -52,10 +52,10 @@ export interface SocketInfo {
 export interface RawSocket {
   /**
    * The next chunk of 1 to `maxBytes` bytes, or `null` at end of stream. The caller owns
-   * the chunk (the runtime must not reuse its memory); a plain `Uint8Array` is preferred
-   * to a Node `Buffer`, whose `slice` does not copy.
+   * the chunk (the runtime must not reuse its memory), over a plain `ArrayBuffer`; a plain
+   * `Uint8Array` is preferred to a Node `Buffer`, whose `slice` does not copy.
    */
-  read(maxBytes: number): Promise<Uint8Array | null>;
+  read(maxBytes: number): Promise<Uint8Array<ArrayBuffer> | null>;
   /** Writes all of `data`; resolves when the runtime has taken every byte. */
   write(data: Uint8Array): Promise<void>;
   /**
@@ -66,7 +66,7 @@ export interface RawSocket {
    * (Node 20 and 22 run promise hooks for AsyncLocalStorage) that is most of the cost of
    * a receive. Worth it where the runtime's reads are callback-based (node:net, Bun).
    */
-  readCallback?(maxBytes: number, onChunk: (chunk: Uint8Array | null) => void, onError: (error: unknown) => void): void;
+  readCallback?(maxBytes: number, onChunk: (chunk: Uint8Array<ArrayBuffer> | null) => void, onError: (error: unknown) => void): void;
   /**
    * Optional fast path of `write`: calls `onDone` once the runtime has taken every byte,
    * or `onError`, exactly once; synchronously if the runtime took everything at once.
@@ -74,8 +74,13 @@ export interface RawSocket {
   writeCallback?(data: Uint8Array, onDone: () => void, onError: (error: unknown) => void): void;
   /** Half-closes: sends end-of-stream after the pending writes; reading still works. */
   closeWrite(): Promise<void>;
-  /** Closes at once; a pending read settles (with `null` or an error). Idempotent. */
-  close(): void;
+  /**
+   * Closes: a pending read settles (with `null` or an error) and nothing more is read or
+   * written. The end of stream (FIN) goes first, also when received data is still unread
+   * (the kernel then resets the connection). Idempotent. A promise, when returned,
+   * resolves once the runtime has let the socket go.
+   */
+  close(): void | Promise<void>;
   /** Where the socket is. */
   readonly info: SocketInfo;
   /** The runtime's own socket object. */
@@ -97,8 +102,11 @@ export interface RawSocket {
 export interface RawListener {
   /** The next incoming connection; at most one pending; rejects once closed. */
   accept(): Promise<RawSocket>;
-  /** Stops listening; a pending accept rejects. Idempotent. */
-  close(): void;
+  /**
+   * Stops listening; a pending accept rejects. Idempotent. A promise, when returned,
+   * resolves once the address can be bound again (not before the runtime released it).
+   */
+  close(): void | Promise<void>;
   /** Where it listens (`localPort` is the bound port). */
   readonly info: SocketInfo;
   /** The runtime's own listener object. */
@@ -119,11 +127,14 @@ export interface RawListener {
  */
 export interface RawUdpSocket {
   /** The next datagram with its sender's address and port. At most one pending. */
-  receive(): Promise<[data: Uint8Array, host: string, port: number]>;
+  receive(): Promise<[data: Uint8Array<ArrayBuffer>, host: string, port: number]>;
   /** Sends one datagram to an IP address and port (or to the connected peer when omitted). */
   send(data: Uint8Array, host?: string, port?: number): Promise<void>;
-  /** Closes the socket; a pending receive settles. Idempotent. */
-  close(): void;
+  /**
+   * Closes the socket; a pending receive settles. Idempotent. A promise, when returned,
+   * resolves once the address can be bound again.
+   */
+  close(): void | Promise<void>;
   /** Where it is bound (and connected, for a connected socket). */
   readonly info: SocketInfo;
   /** The runtime's own socket object. */

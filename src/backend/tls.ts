@@ -119,14 +119,14 @@ export interface RawTlsSocket {
    * The next plaintext chunk of 1 to `maxBytes` bytes, or `null` at end of stream (see
    * {@linkcode RawTlsSocket.closeNotifyReceived} for whether it was a clean close).
    */
-  read(maxBytes: number): Promise<Uint8Array | null>;
+  read(maxBytes: number): Promise<Uint8Array<ArrayBuffer> | null>;
   /**
    * Optional fast path of `read` (the core tries it first when no read is pending): a
    * plaintext chunk of 1 to `maxBytes` bytes that is already decrypted, or `undefined`
    * when none is (then the core calls `read`). It never waits, never reports end of
    * stream or an error, and spares a receive the promise round of `read`.
    */
-  tryRead?(maxBytes: number): Uint8Array | undefined;
+  tryRead?(maxBytes: number): Uint8Array<ArrayBuffer> | undefined;
   /** Encrypts and writes all of `data`; resolves when the transport has taken the records. */
   write(data: Uint8Array): Promise<void>;
   /** Sends close_notify (once); resolves when the transport has taken it. */

@@ -111,6 +111,16 @@ export function isAddressUnavailable(error: unknown): boolean {
   return e?.code === "EAFNOSUPPORT" || e?.code === "EADDRNOTAVAIL" || e?.name === "AddrNotAvailable";
 }
 
+/**
+ * @ignore Whether an accept failed only because that one connection died before or while
+ * it was accepted (reset or aborted by the client): the listener drops it and goes on, as
+ * Trio's and AnyIO's do.
+ */
+export function isDroppedConnection(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "ECONNABORTED" || code === "ECONNRESET" || code === "ENOTCONN" || code === "EPROTO";
+}
+
 /** @ignore `Uint8Array` check with a TypeError naming `name`. */
 export function validateBytes(data: unknown, name = "data"): Uint8Array {
   if (!(data instanceof Uint8Array)) {

@@ -4,6 +4,7 @@
  * @module
  */
 import { currentScope } from "../core/cancel-scope.ts";
+import { checkOptions } from "../core/options.ts";
 import { checkpoint } from "../core/time.ts";
 import { openCancellable } from "./open.ts";
 import { asciiHost, ipLiteral, validateFamily, validateHost, validatePort } from "./address.ts";
@@ -63,6 +64,7 @@ export interface GetaddrinfoOptions {
 export async function getaddrinfo(host: string, port = 0, options?: GetaddrinfoOptions): Promise<AddressInfo[]> {
   validateHost(host);
   validatePort(port);
+  checkOptions(options, ["family"], "getaddrinfo");
   const family = validateFamily(options?.family ?? 0, "family");
   const resolved = await resolveHost(host, family);
   return resolved.map(({ address, family }) => ({ family, address, port }));

@@ -6,7 +6,8 @@
  */
 import { type TaskGroup, taskGroup as openTaskGroup } from "../core/task-group.ts";
 import { attributeMap, type TypedAttributeMap } from "../streams/typed-attribute.ts";
-import { type Listener, ListenerBase } from "../streams/types.ts";
+import { type Listener, ListenerBase, type ServeOptions } from "../streams/types.ts";
+import { serveArguments } from "../streams/serve.ts";
 import { validateFunction } from "./address.ts";
 
 /**
@@ -57,7 +58,7 @@ export class MultiListener<T> extends ListenerBase<T> {
    * Accepts connections on every listener until cancelled, running `handler(connection)`
    * for each as a task of `taskGroup` (one task group of its own when omitted). Each
    * connection is closed when its handler ends; a failing handler's error surfaces in the
-   * task group.
+   * task group, or goes to `options.onHandlerError` (see {@linkcode ServeOptions}).
    *
    * @example
    * ```ts
@@ -69,11 +70,12 @@ export class MultiListener<T> extends ListenerBase<T> {
    * }
    * ```
    */
-  async serve(handler: (connection: T) => unknown, taskGroup?: TaskGroup): Promise<void> {
+  async serve(handler: (connection: T) => unknown, taskGroup?: TaskGroup | ServeOptions, options?: ServeOptions): Promise<void> {
     validateFunction(handler, "handler");
+    const served = serveArguments(taskGroup, options);
     await openTaskGroup((group) => {
-      const target = taskGroup ?? group;
-      for (const listener of this.listeners) group.startSoon(serveOne<T>, listener, handler, target);
+      const target = served.group ?? group;
+      for (const listener of this.listeners) group.startSoon(serveOne<T>, listener, handler, target, served.options);
     });
   }
 
@@ -103,6 +105,11 @@ export class MultiListener<T> extends ListenerBase<T> {
   }
 }
 
-function serveOne<T>(listener: Listener<T>, handler: (connection: T) => unknown, group: TaskGroup): Promise<void> {
-  return listener.serve(handler, group);
+function serveOne<T>(
+  listener: Listener<T>,
+  handler: (connection: T) => unknown,
+  group: TaskGroup,
+  options: ServeOptions | undefined,
+): Promise<void> {
+  return options === undefined ? listener.serve(handler, group) : listener.serve(handler, group, options);
 }

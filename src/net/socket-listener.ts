@@ -10,39 +10,37 @@ import { BusyResourceError, Cancelled, ClosedResourceError } from "../core/error
 import { type TaskGroup, taskGroup as openTaskGroup } from "../core/task-group.ts";
 import { waitCancellable } from "../core/wait.ts";
 import type { TypedAttributeMap } from "../streams/typed-attribute.ts";
-import { ListenerBase } from "../streams/types.ts";
-import { validateFunction } from "./address.ts";
+import { handleConnection, serveArguments } from "../streams/serve.ts";
+import { ListenerBase, type ServeOptions } from "../streams/types.ts";
+import { isDroppedConnection, validateFunction } from "./address.ts";
 import { SocketStream, socketAttributes } from "./socket-stream.ts";
 
 const resolved: Promise<void> = Promise.resolve();
+const noop = (): void => {};
 
-/**
- * @ignore Runs a connection handler and closes the connection when it returns or fails
- * (the failure then goes to the task group, as AnyIO's serve does).
- */
-export async function handleConnection<T extends { aclose(): Promise<void> }>(
-  handler: (connection: T) => unknown,
-  connection: T,
-): Promise<void> {
+/** Closes a raw socket or listener; never throws or rejects. */
+function closeQuietly(raw: { close(): void | Promise<void> }): void | Promise<void> {
   try {
-    await handler(connection);
-  } finally {
-    await connection.aclose();
+    return raw.close()?.then(noop, noop);
+  } catch {
+    return undefined;
   }
 }
 
 /**
- * @ignore The accept loop of `serve`: accepts until cancelled (or until accepting fails),
+ * @internal The accept loop of `serve`: accepts until cancelled (or until accepting fails),
  * starting `handler` for each connection in `group`.
  */
 export async function acceptLoop<T extends { aclose(): Promise<void> }>(
   listener: { accept(): Promise<T> },
   handler: (connection: T) => unknown,
   group: TaskGroup,
+  options?: ServeOptions,
 ): Promise<never> {
+  const onHandlerError = options?.onHandlerError;
   for (;;) {
     const connection = await listener.accept();
-    group.startSoon(handleConnection<T>, handler, connection);
+    group.startSoon(handleConnection<T>, handler, connection, onHandlerError);
   }
 }
 
@@ -137,7 +135,8 @@ export class SocketListener extends ListenerBase<SocketStream> {
   /**
    * Accepts connections until cancelled, running `handler(connection)` for each as a task
    * of `taskGroup` (a task group of its own when omitted). A connection is closed when its
-   * handler returns or fails; a failing handler's error surfaces in the task group.
+   * handler returns or fails; a failing handler's error surfaces in the task group, or
+   * goes to `options.onHandlerError` (see {@linkcode ServeOptions}).
    *
    * @example
    * ```ts
@@ -149,10 +148,16 @@ export class SocketListener extends ListenerBase<SocketStream> {
    * }
    * ```
    */
-  async serve(handler: (connection: SocketStream) => unknown, taskGroup?: TaskGroup): Promise<void> {
+  async serve(
+    handler: (connection: SocketStream) => unknown,
+    taskGroup?: TaskGroup | ServeOptions,
+    options?: ServeOptions,
+  ): Promise<void> {
     validateFunction(handler, "handler");
-    if (taskGroup !== undefined) await acceptLoop(this, handler, taskGroup);
-    else await openTaskGroup((group) => acceptLoop(this, handler, group));
+    const served = serveArguments(taskGroup, options);
+    const target = served.group;
+    if (target !== undefined) await acceptLoop(this, handler, target, served.options);
+    else await openTaskGroup((group) => acceptLoop(this, handler, group, served.options));
   }
 
   /**
@@ -168,20 +173,27 @@ export class SocketListener extends ListenerBase<SocketStream> {
    * ```
    */
   aclose(): Promise<void> {
-    if (this._closed) return resolved;
+    if (this._closed) return this._closing ?? resolved;
     this._closed = true;
     const reject = this._reject;
     if (reject !== undefined) {
       this._clear();
       reject(new ClosedResourceError());
     }
+    const closing: Array<void | Promise<void>> = [];
     if (this._ready !== null) {
-      this._ready.close();
+      closing.push(closeQuietly(this._ready));
       this._ready = null;
     }
-    this._raw.close();
-    return resolved;
+    // Resolves once the runtime released the address (it can be bound again at once).
+    closing.push(closeQuietly(this._raw));
+    const pending = closing.filter((entry) => entry !== undefined) as Promise<void>[];
+    if (pending.length === 0) return resolved;
+    return (this._closing = Promise.all(pending).then(noop));
   }
+
+  /** @internal The close in progress (later calls wait for it too). */
+  _closing: Promise<void> | undefined = undefined;
 
   /** @ignore */
   _clear(): void {
@@ -211,7 +223,7 @@ export class SocketListener extends ListenerBase<SocketStream> {
   _onAccepted = (socket: RawSocket): void => {
     this._inFlight = false;
     if (this._closed) {
-      socket.close();
+      void closeQuietly(socket);
       return;
     }
     const resolve = this._resolve;
@@ -226,6 +238,11 @@ export class SocketListener extends ListenerBase<SocketStream> {
   /** @ignore */
   _onAcceptError = (error: unknown): void => {
     this._inFlight = false;
+    // A connection that died on the way in is dropped; the next one is accepted.
+    if (!this._closed && isDroppedConnection(error)) {
+      if (this._reject !== undefined) this._acceptRaw();
+      return;
+    }
     const reject = this._reject;
     if (reject === undefined) return;
     this._clear();

@@ -20,6 +20,7 @@ import { type AttributeEntry, attributeMap, type TypedAttributeMap } from "../st
 import { ByteStreamBase, validateMaxBytes } from "../streams/types.ts";
 
 const resolved: Promise<void> = Promise.resolve();
+const noop = (): void => {};
 
 type Resolve<T> = (value: T) => void;
 type Reject = (error: unknown) => void;
@@ -102,13 +103,13 @@ export class SocketStream extends ByteStreamBase {
   /** @ignore A raw read is in flight (perhaps for a receive that was cancelled). */
   _reading = false;
   /** @ignore Bytes read from the socket and not yet returned by a receive. */
-  _leftover: Uint8Array | null = null;
+  _leftover: Uint8Array<ArrayBuffer> | null = null;
   /** @ignore */
   _eof = false;
   /** @ignore The runtime's error of a failed read (the connection is broken). */
   _readError: unknown = undefined;
   /** @ignore The receive waiting for the raw read. */
-  _receiveResolve: Resolve<Uint8Array> | undefined = undefined;
+  _receiveResolve: Resolve<Uint8Array<ArrayBuffer>> | undefined = undefined;
   /** @ignore */
   _receiveReject: Reject | undefined = undefined;
   /** @ignore */
@@ -171,12 +172,12 @@ export class SocketStream extends ByteStreamBase {
    * @example
    * ```ts
    * import type { SocketStream } from "@anyts/anyts";
-   * async function firstLine(stream: SocketStream): Promise<Uint8Array> {
+   * async function firstLine(stream: SocketStream): Promise<Uint8Array<ArrayBuffer>> {
    *   return await stream.receive(1024);
    * }
    * ```
    */
-  receive(maxBytes: number = 65536): Promise<Uint8Array> {
+  receive(maxBytes: number = 65536): Promise<Uint8Array<ArrayBuffer>> {
     if (maxBytes !== 65536) {
       try {
         validateMaxBytes(maxBytes);
@@ -201,7 +202,7 @@ export class SocketStream extends ByteStreamBase {
     // waitCancellable, specialised: the waker and the executor are made once per stream.
     this._receiveTask = _addWaiter(scope, this._onReceiveCancelled, "SocketStream.receive");
     this._receiveScope = scope;
-    return new Promise<Uint8Array>(this._receiveExecutor);
+    return new Promise<Uint8Array<ArrayBuffer>>(this._receiveExecutor);
   }
 
   /**
@@ -232,9 +233,15 @@ export class SocketStream extends ByteStreamBase {
     if (this._writing) this._queued = data; // after the write of a cancelled send
     else {
       this._write(data);
-      // Taken at once (a backend's writeCallback that completed synchronously): done.
+      // Taken at once (a backend's writeCallback that completed synchronously): done. The
+      // send still counts as in progress until its caller resumes (a microtask), so that a
+      // second send started meanwhile is a BusyResourceError on every backend, as when
+      // the write has to wait (AnyIO's send holds its guard across a checkpoint).
       if (!this._writing) {
-        return this._writeError === undefined ? resolved : Promise.reject(this._broken(this._writeError));
+        if (this._writeError !== undefined) return Promise.reject(this._broken(this._writeError));
+        this._sending = true;
+        queueMicrotask(this._endQuickSend);
+        return resolved;
       }
     }
     this._sending = true;
@@ -305,12 +312,17 @@ export class SocketStream extends ByteStreamBase {
       this._clearSender();
       rejectSend(new ClosedResourceError());
     }
-    this._raw.close();
-    return resolved;
+    let closing: void | Promise<void>;
+    try {
+      closing = this._raw.close();
+    } catch {
+      return resolved;
+    }
+    return closing === undefined ? resolved : closing.then(noop, noop);
   }
 
   /** @ignore */
-  _take(leftover: Uint8Array, maxBytes: number): Uint8Array {
+  _take(leftover: Uint8Array<ArrayBuffer>, maxBytes: number): Uint8Array<ArrayBuffer> {
     if (leftover.length <= maxBytes) {
       this._leftover = null;
       return leftover;
@@ -349,8 +361,13 @@ export class SocketStream extends ByteStreamBase {
     }
   }
 
+  /** @internal The end of a send whose write completed at once (see `send`). */
+  _endQuickSend = (): void => {
+    if (this._sendResolve === undefined) this._sending = false;
+  };
+
   /** @ignore */
-  _receiveExecutor = (resolve: Resolve<Uint8Array>, reject: Reject): void => {
+  _receiveExecutor = (resolve: Resolve<Uint8Array<ArrayBuffer>>, reject: Reject): void => {
     this._receiveResolve = resolve;
     this._receiveReject = reject;
   };
@@ -390,7 +407,7 @@ export class SocketStream extends ByteStreamBase {
       }
       return;
     }
-    let reading: Promise<Uint8Array | null>;
+    let reading: Promise<Uint8Array<ArrayBuffer> | null>;
     try {
       reading = raw.read(maxBytes);
     } catch (error) {
@@ -400,7 +417,7 @@ export class SocketStream extends ByteStreamBase {
   }
 
   /** @ignore */
-  _onChunk = (chunk: Uint8Array | null): void => {
+  _onChunk = (chunk: Uint8Array<ArrayBuffer> | null): void => {
     this._reading = false;
     if (this._closed) return;
     if (chunk === null) {

@@ -5,8 +5,10 @@
  * @module
  */
 import { currentScope } from "../core/cancel-scope.ts";
+import { checkOptions } from "../core/options.ts";
 import { Cancelled, ConnectionFailed } from "../core/errors.ts";
 import type { TLSOptions, TLSStream } from "../streams/tls.ts";
+import { checkTLSOptions } from "../streams/tls-options.ts";
 import {
   ipLiteral,
   isAddressInUse,
@@ -113,6 +115,8 @@ export async function connectTcp(
 ): Promise<SocketStream | TLSStream> {
   validateHost(host);
   validatePort(port);
+  if (port === 0) throw new RangeError("port must be from 1 to 65535 to connect to, got 0");
+  checkOptions(options, ["localHost", "tls", "happyEyeballsDelay"], "connectTcp");
   const delay = options?.happyEyeballsDelay ?? 250;
   if (typeof delay !== "number") throw new TypeError(`happyEyeballsDelay must be a number, got ${typeof delay}`);
   if (!(delay >= 0)) throw new RangeError(`happyEyeballsDelay must be a non-negative number, got ${delay}`);
@@ -120,6 +124,8 @@ export async function connectTcp(
   if (typeof tls !== "boolean" && (typeof tls !== "object" || tls === null)) {
     throw new TypeError(`tls must be a boolean or TLS options, got ${tls === null ? "null" : typeof tls}`);
   }
+  // Bad TLS options fail before anything is connected.
+  if (typeof tls === "object") checkTLSOptions({ hostname: host, ...tls }, "connectTcp");
 
   let family: 0 | 4 | 6 = 0;
   let localAddress: string | undefined;
@@ -203,6 +209,7 @@ const MAX_BIND_ROUNDS = 10;
  * ```
  */
 export async function createTcpListener(options?: CreateTcpListenerOptions): Promise<MultiListener<SocketStream>> {
+  checkOptions(options, ["localHost", "localPort", "family", "backlog", "reuseAddress"], "createTcpListener");
   const localPort = validatePort(options?.localPort ?? 0, "localPort");
   const family = validateFamily(options?.family ?? 0, "family");
   const backlog = validateBacklog(options?.backlog ?? 65536);
@@ -251,7 +258,14 @@ export async function createTcpListener(options?: CreateTcpListenerOptions): Pro
       if (listeners.length === 0) throw unavailable;
       return new MultiListener(listeners.map((listener) => new SocketListener(listener)));
     } catch (error) {
-      for (const listener of listeners) listener.close();
+      // Released before the next round binds (or before the caller retries).
+      await Promise.all(listeners.map(async (listener) => {
+        try {
+          await listener.close();
+        } catch {
+          // closing never fails the bind's error
+        }
+      }));
       // The free port of the first socket was taken on another address: try another port.
       if (localPort === 0 && listeners.length > 0 && isAddressInUse(error)) {
         errors.push(error);

@@ -7,6 +7,7 @@
  */
 import type { RawUdpSocket } from "../backend/index.ts";
 import { currentScope } from "../core/cancel-scope.ts";
+import { checkOptions } from "../core/options.ts";
 import { BrokenResourceError, BusyResourceError, Cancelled, ClosedResourceError } from "../core/errors.ts";
 import { waitCancellable } from "../core/wait.ts";
 import type { TypedAttributeMap } from "../streams/typed-attribute.ts";
@@ -23,10 +24,13 @@ import { resolveHost } from "./getaddrinfo.ts";
 import { openCancellable } from "./open.ts";
 import { socketAttributes } from "./socket-stream.ts";
 
+const noop = (): void => {};
 const resolved: Promise<void> = Promise.resolve();
 
 /**
  * A datagram with its peer's address: `[data, [host, port]]` (AnyIO's `UDPPacketType`).
+ * Sending takes any `Uint8Array`; a received packet's data is the receiver's own
+ * `Uint8Array<ArrayBuffer>` (`UDPPacket<Uint8Array<ArrayBuffer>>`).
  *
  * @example
  * ```ts
@@ -34,9 +38,9 @@ const resolved: Promise<void> = Promise.resolve();
  * const packet: UDPPacket = [new Uint8Array([1, 2, 3]), ["127.0.0.1", 9999]];
  * ```
  */
-export type UDPPacket = [data: Uint8Array, address: [host: string, port: number]];
+export type UDPPacket<Data extends Uint8Array = Uint8Array> = [data: Data, address: [host: string, port: number]];
 
-type Datagram = [data: Uint8Array, host: string, port: number];
+type Datagram = [data: Uint8Array<ArrayBuffer>, host: string, port: number];
 
 /**
  * The shared machinery of both UDP socket kinds: receives that lose nothing when
@@ -111,16 +115,26 @@ class DatagramPort {
     }
   }
 
+  /** The close in progress: later calls wait for it too. */
+  closing: Promise<void> = resolved;
+
   aclose(): Promise<void> {
-    if (this.closed) return resolved;
+    if (this.closed) return this.closing;
     this.closed = true;
     const reject = this.reject;
     if (reject !== undefined) {
       this.clear();
       reject(new ClosedResourceError());
     }
-    this.raw.close();
-    return resolved;
+    // Resolves once the runtime has released the port (it can be bound again at once).
+    let closing: void | Promise<void>;
+    try {
+      closing = this.raw.close();
+    } catch {
+      closing = undefined;
+    }
+    if (closing !== undefined) this.closing = closing.then(noop, noop);
+    return this.closing;
   }
 
   get extraAttributes(): TypedAttributeMap {
@@ -197,7 +211,7 @@ function broken(cause: unknown): BrokenResourceError {
  * });
  * ```
  */
-export class UDPSocket extends ObjectReceiveStreamBase<UDPPacket> implements ObjectSendStream<UDPPacket> {
+export class UDPSocket extends ObjectReceiveStreamBase<UDPPacket<Uint8Array<ArrayBuffer>>> implements ObjectSendStream<UDPPacket> {
   /** @ignore */
   readonly _port: DatagramPort;
 
@@ -228,7 +242,7 @@ export class UDPSocket extends ObjectReceiveStreamBase<UDPPacket> implements Obj
    * }
    * ```
    */
-  async receive(): Promise<UDPPacket> {
+  async receive(): Promise<UDPPacket<Uint8Array<ArrayBuffer>>> {
     const [data, host, port] = await this._port.receive();
     return [data, [host, port]];
   }
@@ -306,7 +320,7 @@ export class UDPSocket extends ObjectReceiveStreamBase<UDPPacket> implements Obj
  * });
  * ```
  */
-export class ConnectedUDPSocket extends ObjectReceiveStreamBase<Uint8Array> implements ObjectSendStream<Uint8Array> {
+export class ConnectedUDPSocket extends ObjectReceiveStreamBase<Uint8Array<ArrayBuffer>> implements ObjectSendStream<Uint8Array> {
   /** @ignore */
   readonly _port: DatagramPort;
 
@@ -332,12 +346,12 @@ export class ConnectedUDPSocket extends ObjectReceiveStreamBase<Uint8Array> impl
    * @example
    * ```ts
    * import type { ConnectedUDPSocket } from "@anyts/anyts";
-   * async function next(socket: ConnectedUDPSocket): Promise<Uint8Array> {
+   * async function next(socket: ConnectedUDPSocket): Promise<Uint8Array<ArrayBuffer>> {
    *   return await socket.receive();
    * }
    * ```
    */
-  async receive(): Promise<Uint8Array> {
+  async receive(): Promise<Uint8Array<ArrayBuffer>> {
     return (await this._port.receive())[0];
   }
 
@@ -402,6 +416,7 @@ async function openUdp(
   options: CreateUdpSocketOptions | undefined,
   remote?: { host: string; port: number },
 ): Promise<RawUdpSocket> {
+  checkOptions(options, ["family", "localHost", "localPort", "reuseAddress"], remote === undefined ? "createUdpSocket" : "createConnectedUdpSocket");
   let family = validateFamily(options?.family ?? 0, "family");
   const localPort = validatePort(options?.localPort ?? 0, "localPort");
   const reuseAddress = validateBoolean(options?.reuseAddress ?? false, "reuseAddress");
@@ -469,5 +484,6 @@ export async function createConnectedUdpSocket(
 ): Promise<ConnectedUDPSocket> {
   validateHost(remoteHost, "remoteHost");
   validatePort(remotePort, "remotePort");
+  if (remotePort === 0) throw new RangeError("remotePort must be from 1 to 65535, got 0");
   return new ConnectedUDPSocket(await openUdp(options, { host: remoteHost, port: remotePort }));
 }

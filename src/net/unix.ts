@@ -4,6 +4,7 @@
  * @module
  */
 import { currentScope } from "../core/cancel-scope.ts";
+import { checkOptions } from "../core/options.ts";
 import { validateBacklog, validateHost } from "./address.ts";
 import { openCancellable } from "./open.ts";
 import { SocketListener } from "./socket-listener.ts";
@@ -61,6 +62,7 @@ export interface CreateUnixListenerOptions {
  */
 export async function createUnixListener(path: string, options?: CreateUnixListenerOptions): Promise<SocketListener> {
   validateHost(path, "path");
+  checkOptions(options, ["backlog"], "createUnixListener");
   const backlog = validateBacklog(options?.backlog ?? 65536);
   const scope = currentScope();
   const backend = scope._backend;

@@ -15,10 +15,11 @@ import {
   type ByteStream,
   validateMaxBytes,
 } from "./types.ts";
+import { ownBytes } from "./chunks.ts";
 
 /** A growable byte buffer: append at the end, take from the front. */
 class ByteBuffer {
-  data: Uint8Array = new Uint8Array(0);
+  data: Uint8Array<ArrayBuffer> = new Uint8Array(0);
   start = 0;
   end = 0;
 
@@ -46,7 +47,7 @@ class ByteBuffer {
   }
 
   /** Removes and returns (a copy of) the first `n` bytes, `n` ≤ length. */
-  take(n: number): Uint8Array {
+  take(n: number): Uint8Array<ArrayBuffer> {
     const out = this.data.slice(this.start, this.start + n);
     this.skip(n);
     return out;
@@ -57,7 +58,7 @@ class ByteBuffer {
     if (this.start === this.end) this.start = this.end = 0;
   }
 
-  copy(): Uint8Array {
+  copy(): Uint8Array<ArrayBuffer> {
     return this.data.slice(this.start, this.end);
   }
 
@@ -126,7 +127,7 @@ export class BufferedByteReceiveStream extends ByteReceiveStreamBase {
    * console.log(buffered.buffer); // Uint8Array [1, 2]
    * ```
    */
-  get buffer(): Uint8Array {
+  get buffer(): Uint8Array<ArrayBuffer> {
     return this._buffer.copy();
   }
 
@@ -163,7 +164,7 @@ export class BufferedByteReceiveStream extends ByteReceiveStreamBase {
    * console.log(buffered.buffer); // Uint8Array [3]
    * ```
    */
-  async receive(maxBytes = 65536): Promise<Uint8Array> {
+  async receive(maxBytes = 65536): Promise<Uint8Array<ArrayBuffer>> {
     validateMaxBytes(maxBytes);
     if (this._closed) throw new ClosedResourceError();
     const buffer = this._buffer;
@@ -196,13 +197,13 @@ export class BufferedByteReceiveStream extends ByteReceiveStreamBase {
    * console.log(await buffered.receiveExactly(header[1]!)); // Uint8Array [7, 8, 9]
    * ```
    */
-  async receiveExactly(nbytes: number): Promise<Uint8Array> {
+  async receiveExactly(nbytes: number): Promise<Uint8Array<ArrayBuffer>> {
     validateMaxBytes(nbytes, "nbytes");
     if (this._closed) throw new ClosedResourceError();
     const buffer = this._buffer;
     await checkpoint();
     while (buffer.length < nbytes) {
-      let chunk: Uint8Array;
+      let chunk: Uint8Array<ArrayBuffer>;
       try {
         chunk = await this._receiveChunk(nbytes - buffer.length);
       } catch (error) {
@@ -237,7 +238,7 @@ export class BufferedByteReceiveStream extends ByteReceiveStreamBase {
    * console.log(await buffered.receiveUntil(zero, 100)); // Uint8Array [3]
    * ```
    */
-  async receiveUntil(delimiter: Uint8Array, maxBytes: number): Promise<Uint8Array> {
+  async receiveUntil(delimiter: Uint8Array, maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
     if (!(delimiter instanceof Uint8Array)) {
       throw new TypeError(`delimiter must be a Uint8Array, got ${delimiter === null ? "null" : typeof delimiter}`);
     }
@@ -255,7 +256,7 @@ export class BufferedByteReceiveStream extends ByteReceiveStreamBase {
         return found;
       }
       if (buffer.length >= maxBytes) throw new DelimiterNotFound(maxBytes);
-      let chunk: Uint8Array;
+      let chunk: Uint8Array<ArrayBuffer>;
       try {
         chunk = await this._receiveChunk(65536);
       } catch (error) {
@@ -282,12 +283,12 @@ export class BufferedByteReceiveStream extends ByteReceiveStreamBase {
   }
 
   /** @ignore */
-  async _receiveChunk(maxBytes: number): Promise<Uint8Array> {
+  async _receiveChunk(maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
     const chunk = await (this.receiveStream as ByteReceiveStream).receive(maxBytes);
     if (!(chunk instanceof Uint8Array)) {
       throw new TypeError(`the wrapped stream must carry Uint8Array chunks, got ${chunk === null ? "null" : typeof chunk}`);
     }
-    return chunk;
+    return ownBytes(chunk);
   }
 }
 

@@ -16,14 +16,14 @@ export class ChunkReader {
   /** @ignore */
   _source: (maxBytes: number) => Promise<Uint8Array>;
   /** @ignore Bytes received but not handed out yet. */
-  _leftover: Uint8Array | undefined = undefined;
+  _leftover: Uint8Array<ArrayBuffer> | undefined = undefined;
 
   constructor(source: (maxBytes: number) => Promise<Uint8Array>) {
     this._source = source;
   }
 
   /** Receives at most `maxBytes` (validated), never an empty chunk. A checkpoint. */
-  async read(maxBytes: number): Promise<Uint8Array> {
+  async read(maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
     validateMaxBytes(maxBytes);
     if (this._leftover !== undefined) {
       await checkpoint(); // raises before anything is taken
@@ -35,12 +35,12 @@ export class ChunkReader {
       if (!(chunk instanceof Uint8Array)) {
         throw new TypeError(`a byte stream must carry Uint8Array chunks, got ${describe(chunk)}`);
       }
-      if (chunk.length !== 0) return this._split(chunk, maxBytes);
+      if (chunk.length !== 0) return this._split(ownBytes(chunk), maxBytes);
     }
   }
 
   /** @ignore */
-  _split(chunk: Uint8Array, maxBytes: number): Uint8Array {
+  _split(chunk: Uint8Array<ArrayBuffer>, maxBytes: number): Uint8Array<ArrayBuffer> {
     if (chunk.length <= maxBytes) {
       this._leftover = undefined;
       return chunk;
@@ -48,6 +48,14 @@ export class ChunkReader {
     this._leftover = chunk.subarray(maxBytes);
     return chunk.subarray(0, maxBytes);
   }
+}
+
+/**
+ * @internal `chunk` typed as the `Uint8Array<ArrayBuffer>` the byte streams hand out: as
+ * it is when it is over an `ArrayBuffer`, else (a `SharedArrayBuffer`) a copy.
+ */
+export function ownBytes(chunk: Uint8Array): Uint8Array<ArrayBuffer> {
+  return chunk.buffer instanceof ArrayBuffer ? chunk as Uint8Array<ArrayBuffer> : new Uint8Array(chunk);
 }
 
 function describe(value: unknown): string {

@@ -65,7 +65,7 @@ export class StapledByteStream extends ByteStreamBase {
   }
 
   /** Receives at most `maxBytes` (default 65536) from the receive stream; never an empty chunk. */
-  receive(maxBytes = 65536): Promise<Uint8Array> {
+  receive(maxBytes = 65536): Promise<Uint8Array<ArrayBuffer>> {
     return this._reader.read(maxBytes);
   }
 

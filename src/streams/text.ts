@@ -5,6 +5,7 @@
  *
  * @module
  */
+import { checkOptions } from "../core/options.ts";
 import { EndOfStream } from "../core/errors.ts";
 import { checkpoint } from "../core/time.ts";
 import type { TypedAttributeMap } from "./typed-attribute.ts";
@@ -66,7 +67,8 @@ function validateSendEncoding(encoding: unknown): void {
   }
 }
 
-function createDecoder(options: TextStreamOptions | undefined): Decoder {
+function createDecoder(options: TextStreamOptions | undefined, where = "TextReceiveStream"): Decoder {
+  checkOptions(options, ["encoding", "errors"], where);
   const encoding = options?.encoding ?? "utf-8";
   const errors = options?.errors ?? "strict";
   if (typeof encoding !== "string") throw new TypeError(`encoding must be a string, got ${typeof encoding}`);
@@ -179,6 +181,7 @@ export class TextSendStream extends ObjectSendStreamBase<string> {
    */
   constructor(transportStream: AnyByteSendStream, options?: TextSendStreamOptions) {
     super();
+    checkOptions(options, ["encoding"], "TextSendStream");
     validateSendEncoding(options?.encoding ?? "utf-8");
     this.transportStream = transportStream;
   }
@@ -230,10 +233,11 @@ export class TextStream extends ObjectStreamBase<string> {
    */
   constructor(transportStream: AnyByteStream, options?: TextStreamOptions) {
     super();
+    checkOptions(options, ["encoding", "errors"], "TextStream");
     validateSendEncoding(options?.encoding ?? "utf-8");
     this.transportStream = transportStream;
     this._receiveStream = new TextReceiveStream(transportStream, options);
-    this._sendStream = new TextSendStream(transportStream, options);
+    this._sendStream = new TextSendStream(transportStream, options?.encoding === undefined ? undefined : { encoding: options.encoding });
   }
 
   /** Receives the next decoded text; see {@linkcode TextReceiveStream.receive}. */

@@ -5,12 +5,14 @@
  * @module
  */
 import { Cancelled } from "../core/errors.ts";
+import { checkOptions } from "../core/options.ts";
 import type { TaskGroup } from "../core/task-group.ts";
 import { TLSAttribute } from "./attributes.ts";
 import { TLSStream } from "./tls.ts";
-import { checkTLSOptions, describe, LISTENER_HANDSHAKE_TIMEOUT, type TLSOptions } from "./tls-options.ts";
+import { checkTLSOptions, describe, LISTENER_HANDSHAKE_TIMEOUT, TLS_OPTION_NAMES, type TLSOptions } from "./tls-options.ts";
 import { attributeMap, type TypedAttributeMap } from "./typed-attribute.ts";
-import { type AnyByteStream, type Listener, ListenerBase } from "./types.ts";
+import { serveArguments } from "./serve.ts";
+import { type AnyByteStream, type Listener, ListenerBase, type ServeOptions } from "./types.ts";
 
 /**
  * Options of {@linkcode TLSListener}: the {@linkcode TLSOptions} of the server side
@@ -34,6 +36,8 @@ export interface TLSListenerOptions extends TLSOptions {
    */
   onHandshakeError?: (error: unknown) => void;
 }
+
+const LISTENER_OPTION_NAMES: readonly (keyof TLSListenerOptions)[] = [...TLS_OPTION_NAMES, "onHandshakeError"];
 
 /**
  * A listener that does the server side of a TLS handshake on every connection another
@@ -83,6 +87,7 @@ export class TLSListener extends ListenerBase<TLSStream> {
     if (options === null || typeof options !== "object") {
       throw new TypeError(`TLSListener: options must be an object, got ${describe(options)}`);
     }
+    checkOptions(options, [...LISTENER_OPTION_NAMES], "TLSListener");
     const { onHandshakeError, ...tlsOptions } = options;
     if (onHandshakeError !== undefined && typeof onHandshakeError !== "function") {
       throw new TypeError(`TLSListener: onHandshakeError must be a function, got ${describe(onHandshakeError)}`);
@@ -106,6 +111,8 @@ export class TLSListener extends ListenerBase<TLSStream> {
   /**
    * Accepts connections until cancelled; runs `handler(tlsStream)` for each after a
    * successful handshake, in `taskGroup` (the wrapped listener's own when omitted).
+   * `options.onHandlerError` keeps the server going when a handler fails (see
+   * {@linkcode ServeOptions}).
    *
    * @example
    * ```ts
@@ -117,11 +124,17 @@ export class TLSListener extends ListenerBase<TLSStream> {
    * }
    * ```
    */
-  serve(handler: (stream: TLSStream) => unknown, taskGroup?: TaskGroup): Promise<void> {
+  serve(handler: (stream: TLSStream) => unknown, taskGroup?: TaskGroup | ServeOptions, options?: ServeOptions): Promise<void> {
     if (typeof handler !== "function") {
       return Promise.reject(new TypeError(`handler must be a function, got ${describe(handler)}`));
     }
-    return this.listener.serve(async (connection: AnyByteStream) => {
+    let served: { group: TaskGroup | undefined; options: ServeOptions | undefined };
+    try {
+      served = serveArguments(taskGroup, options);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const wrapped = async (connection: AnyByteStream) => {
       let stream: TLSStream;
       try {
         stream = await TLSStream._wrap(connection, this._options, "TLSListener", true);
@@ -136,7 +149,9 @@ export class TLSListener extends ListenerBase<TLSStream> {
       } finally {
         await stream.aclose();
       }
-    }, taskGroup);
+    };
+    if (served.options === undefined) return this.listener.serve(wrapped, served.group);
+    return this.listener.serve(wrapped, served.group, served.options);
   }
 
   /** @ignore */

@@ -5,6 +5,7 @@
  * @module
  */
 import type { TlsEngineOptions } from "../backend/index.ts";
+import { checkOptions } from "../core/options.ts";
 import { validateDuration } from "../core/time.ts";
 
 /**
@@ -65,7 +66,8 @@ export interface TLSOptions {
 /** The default handshake time limit of {@linkcode TLSListener}, in milliseconds (as AnyIO). */
 export const LISTENER_HANDSHAKE_TIMEOUT = 30_000;
 
-const OPTION_NAMES: ReadonlySet<string> = new Set([
+/** @internal The keys of {@linkcode TLSOptions}. */
+export const TLS_OPTION_NAMES: readonly (keyof TLSOptions)[] = [
   "serverSide",
   "hostname",
   "ca",
@@ -75,7 +77,7 @@ const OPTION_NAMES: ReadonlySet<string> = new Set([
   "verify",
   "standardCompatible",
   "handshakeTimeout",
-]);
+];
 
 /** @ignore Validated options: what the engine gets, plus the core's own settings. */
 export interface CheckedTLSOptions {
@@ -107,15 +109,7 @@ function checkBoolean(options: TLSOptions, name: "serverSide" | "verify" | "stan
 
 /** @ignore Checks TLS options; throws TypeError (RangeError for a bad duration) naming them. */
 export function checkTLSOptions(options: TLSOptions | undefined, where: string): CheckedTLSOptions {
-  if (options === undefined) options = {};
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new TypeError(`${where}: options must be an object, got ${describe(options)}`);
-  }
-  for (const name of Object.keys(options)) {
-    if (!OPTION_NAMES.has(name)) {
-      throw new TypeError(`${where}: unknown TLS option "${name}" (known: ${[...OPTION_NAMES].join(", ")})`);
-    }
-  }
+  options = checkOptions(options, TLS_OPTION_NAMES, `${where}: TLS`);
   const serverSide = checkBoolean(options, "serverSide", where, false);
   const verify = checkBoolean(options, "verify", where, true);
   const standardCompatible = checkBoolean(options, "standardCompatible", where, true);

@@ -120,15 +120,15 @@ export class TLSStream extends ByteStreamBase {
   /** @ignore */
   _sending = false;
   /** @ignore The engine's read in flight (perhaps for a receive that was cancelled). */
-  _pendingRead: Promise<Uint8Array | null> | undefined = undefined;
+  _pendingRead: Promise<Uint8Array<ArrayBuffer> | null> | undefined = undefined;
   /** @ignore The engine reported the end of the plaintext to nobody waiting. */
   _rawEnded = false;
   /** @ignore Plaintext received but not returned yet. */
-  _leftover: Uint8Array | undefined = undefined;
+  _leftover: Uint8Array<ArrayBuffer> | undefined = undefined;
   /** @ignore The engine's write in flight (perhaps for a send that was cancelled). */
   _pendingWrite: Promise<void> | undefined = undefined;
   /** @ignore The receive waiting for `_pendingRead`, as in SocketStream. */
-  _receiveResolve: ((chunk: Uint8Array) => void) | undefined = undefined;
+  _receiveResolve: ((chunk: Uint8Array<ArrayBuffer>) => void) | undefined = undefined;
   /** @ignore */
   _receiveReject: ((error: unknown) => void) | undefined = undefined;
   /** @ignore */
@@ -232,7 +232,7 @@ export class TLSStream extends ByteStreamBase {
    * }
    * ```
    */
-  receive(maxBytes: number = 65536): Promise<Uint8Array> {
+  receive(maxBytes: number = 65536): Promise<Uint8Array<ArrayBuffer>> {
     try {
       return this._receive(maxBytes);
     } catch (error) {
@@ -245,7 +245,7 @@ export class TLSStream extends ByteStreamBase {
    * callbacks and the executor are made once per stream, and a cancelled receive leaves
    * the engine's read in flight; what it brings goes to the next receive.
    */
-  _receive(maxBytes: number): Promise<Uint8Array> {
+  _receive(maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
     if (maxBytes !== 65536) validateMaxBytes(maxBytes);
     this._checkUsable();
     if (this._receiving) throw new BusyResourceError("receiving");
@@ -270,7 +270,7 @@ export class TLSStream extends ByteStreamBase {
     this._receiveMax = maxBytes;
     this._receiveTask = _addWaiter(scope, this._onReceiveCancelled, "TLSStream.receive");
     this._receiveScope = scope;
-    return new Promise<Uint8Array>(this._receiveExecutor);
+    return new Promise<Uint8Array<ArrayBuffer>>(this._receiveExecutor);
   }
 
   /** @ignore What a receive throws once the engine's plaintext has ended. */
@@ -283,7 +283,7 @@ export class TLSStream extends ByteStreamBase {
   }
 
   /** @ignore */
-  _receiveExecutor = (resolve: (chunk: Uint8Array) => void, reject: (error: unknown) => void): void => {
+  _receiveExecutor = (resolve: (chunk: Uint8Array<ArrayBuffer>) => void, reject: (error: unknown) => void): void => {
     this._receiveResolve = resolve;
     this._receiveReject = reject;
   };
@@ -300,7 +300,7 @@ export class TLSStream extends ByteStreamBase {
   }
 
   /** @ignore The engine's read brought plaintext or the end of it. */
-  _onRead = (chunk: Uint8Array | null): void => {
+  _onRead = (chunk: Uint8Array<ArrayBuffer> | null): void => {
     this._pendingRead = undefined;
     if (this._state !== "open") return; // aclose() failed a waiting receive already
     const resolve = this._receiveResolve;
@@ -512,7 +512,7 @@ export class TLSStream extends ByteStreamBase {
    * }
    * ```
    */
-  async unwrap(): Promise<[transport: AnyByteStream, leftover: Uint8Array]> {
+  async unwrap(): Promise<[transport: AnyByteStream, leftover: Uint8Array<ArrayBuffer>]> {
     this._checkUsable();
     const pump = this._pump;
     if (pump === undefined) {
@@ -537,7 +537,7 @@ export class TLSStream extends ByteStreamBase {
       const leftover = await waitFor(unwrapping, scope);
       await this._stopPump();
       this._state = "unwrapped";
-      return [this.transportStream, leftover];
+      return [this.transportStream, leftover.slice()]; // the caller's own bytes
     } catch (error) {
       this._state = "open";
       const failure = error instanceof Cancelled ? error : this._fail(error);
@@ -636,7 +636,7 @@ export class TLSStream extends ByteStreamBase {
   }
 
   /** @ignore */
-  _take(chunk: Uint8Array, maxBytes: number): Uint8Array {
+  _take(chunk: Uint8Array<ArrayBuffer>, maxBytes: number): Uint8Array<ArrayBuffer> {
     if (chunk.length <= maxBytes) {
       this._leftover = undefined;
       return chunk;

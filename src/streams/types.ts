@@ -104,12 +104,14 @@ export interface ObjectStream<T> extends ObjectReceiveStream<T>, ObjectSendStrea
  * }
  * ```
  */
-export interface ByteReceiveStream extends AsyncResource, TypedAttributeProvider, AsyncIterable<Uint8Array> {
+export interface ByteReceiveStream extends AsyncResource, TypedAttributeProvider, AsyncIterable<Uint8Array<ArrayBuffer>> {
   /**
    * Receives at most `maxBytes` bytes (a positive integer, default 65536), never an empty
-   * chunk. Throws {@linkcode EndOfStream} once the peer has finished sending.
+   * chunk. Throws {@linkcode EndOfStream} once the peer has finished sending. The chunk
+   * is the caller's own, over a plain `ArrayBuffer` (Web APIs such as `crypto.subtle`
+   * take it as it is).
    */
-  receive(maxBytes?: number): Promise<Uint8Array>;
+  receive(maxBytes?: number): Promise<Uint8Array<ArrayBuffer>>;
 }
 
 /**
@@ -166,9 +168,37 @@ export interface ByteStream extends ByteReceiveStream, ByteSendStream {
 export interface Listener<T> extends AsyncResource, TypedAttributeProvider {
   /**
    * Accepts connections until cancelled, running `handler(connection)` for each in
-   * `taskGroup` (a task group of its own when omitted).
+   * `taskGroup` (a task group of its own when omitted). `options` (also accepted in place
+   * of `taskGroup`) say what a failing handler does; see {@linkcode ServeOptions}.
    */
-  serve(handler: (connection: T) => unknown, taskGroup?: TaskGroup): Promise<void>;
+  serve(handler: (connection: T) => unknown, taskGroup?: TaskGroup | ServeOptions, options?: ServeOptions): Promise<void>;
+}
+
+/**
+ * Options of {@linkcode Listener.serve}.
+ *
+ * By default a handler's error is not caught: it fails the task group the connections run
+ * in, which ends the server (AnyIO's and Trio's behaviour). With `onHandlerError`, the
+ * error of a failed handler is passed to it instead, the connection is closed, and the
+ * server goes on: one bad client does not end it. Cancellation is never passed to it.
+ *
+ * @example
+ * ```ts
+ * import { createTcpListener, run } from "@anyts/anyts";
+ * await run(async () => {
+ *   await using listener = await createTcpListener({ localHost: "127.0.0.1" });
+ *   await listener.serve(async (client) => {
+ *     for await (const chunk of client) await client.send(chunk);
+ *   }, { onHandlerError: (error) => console.error("a connection failed:", error) });
+ * });
+ * ```
+ */
+export interface ServeOptions {
+  /**
+   * Called with the error of every handler that fails (the connection is closed then),
+   * instead of letting it end the server. Must not throw (what it throws is dropped).
+   */
+  onHandlerError?: (error: unknown) => void;
 }
 
 /**
@@ -341,11 +371,11 @@ export abstract class ObjectStreamBase<T> extends ObjectReceiveStreamBase<T> imp
  */
 export abstract class ByteReceiveStreamBase extends TypedAttributeProvider implements ByteReceiveStream {
   /** Receives bytes; see {@linkcode ByteReceiveStream.receive}. */
-  abstract receive(maxBytes?: number): Promise<Uint8Array>;
+  abstract receive(maxBytes?: number): Promise<Uint8Array<ArrayBuffer>>;
   /** Closes the stream. */
   abstract aclose(): Promise<void>;
   /** Iterates over received chunks until {@linkcode EndOfStream}. */
-  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array> {
+  [Symbol.asyncIterator](): AsyncIterableIterator<Uint8Array<ArrayBuffer>> {
     return receiveIterator(this);
   }
   /** Closes the stream: `await using stream = ...` calls it. */
@@ -417,7 +447,7 @@ export abstract class ByteStreamBase extends ByteReceiveStreamBase implements By
  */
 export abstract class ListenerBase<T> extends TypedAttributeProvider implements Listener<T> {
   /** Accepts connections; see {@linkcode Listener.serve}. */
-  abstract serve(handler: (connection: T) => unknown, taskGroup?: TaskGroup): Promise<void>;
+  abstract serve(handler: (connection: T) => unknown, taskGroup?: TaskGroup | ServeOptions, options?: ServeOptions): Promise<void>;
   /** Closes the listener. */
   abstract aclose(): Promise<void>;
   /** Closes the listener: `await using listener = ...` calls it. */

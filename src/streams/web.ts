@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { checkOptions } from "../core/options.ts";
 import { CancelScope, currentFrame, currentScope } from "../core/cancel-scope.ts";
 import { type Frame, frameStorage } from "../core/context.ts";
 import { BrokenResourceError, BusyResourceError, Cancelled, ClosedResourceError, EndOfStream } from "../core/errors.ts";
@@ -125,6 +126,7 @@ export function toReadableStream<T>(stream: ObjectReceiveStream<T>, options?: To
   if (stream === null || typeof stream !== "object" || typeof stream.receive !== "function") {
     throw new TypeError("stream must be an anyts receive stream");
   }
+  checkOptions(options, ["highWaterMark"], "toReadableStream");
   const highWaterMark = validateHighWaterMark(options?.highWaterMark ?? 0);
   const parent = currentFrame();
   let pullScope: CancelScope | undefined;
@@ -190,6 +192,7 @@ export function toWritableStream<T>(
   if (stream === null || typeof stream !== "object" || typeof stream.send !== "function") {
     throw new TypeError("stream must be an anyts send stream");
   }
+  checkOptions(options, ["highWaterMark", "close"], "toWritableStream");
   const highWaterMark = validateHighWaterMark(options?.highWaterMark ?? 1);
   const closeWith = options?.close ?? "aclose";
   if (closeWith !== "aclose" && closeWith !== "sendEof") {
@@ -339,7 +342,7 @@ class ReadableByteReceiveStream extends ByteReceiveStreamBase {
     this._chunks = new ChunkReader(() => inner.receive());
   }
 
-  receive(maxBytes = 65536): Promise<Uint8Array> {
+  receive(maxBytes = 65536): Promise<Uint8Array<ArrayBuffer>> {
     return this._chunks.read(maxBytes);
   }
 
@@ -374,6 +377,7 @@ export function fromReadableStream<T>(
   readable: ReadableStream<T>,
   options?: FromReadableStreamOptions,
 ): ObjectReceiveStream<T> | ByteReceiveStream {
+  checkOptions(options, ["bytes"], "fromReadableStream");
   if (options?.bytes === true) return new ReadableByteReceiveStream(readable as ReadableStream<Uint8Array>);
   return new ReadableReceiveStream<T>(readable);
 }

@@ -410,7 +410,7 @@ describe.each(backendsUnderTest())("TLS over TCP on the %s backend", (backend) =
         await withTlsServer({ standardCompatible }, async (stream) => {
           await cancelled.wait();
           await stream.send(bytes("after cancel"));
-          await caught(() => receiveUntil(stream, "nothing comes")); // until the client is gone
+          await receiveUntil(stream, "nothing comes").catch(() => {}); // until the client is gone
         }, async ({ port }) => {
           const stream = await connectTcp("127.0.0.1", port, { tls: { ca: pki.caCert, standardCompatible } });
           expect(stream._pump === undefined).toBe(nativePath && !standardCompatible);

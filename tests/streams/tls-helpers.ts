@@ -118,7 +118,7 @@ export class GatedPipe {
     this.changed.set();
     this.changed = new Event();
   }
-  async receive(): Promise<Uint8Array> {
+  async receive(): Promise<Uint8Array<ArrayBuffer>> {
     for (;;) {
       if (!this.held && this.queue.length !== 0) {
         const all = concatBytes(this.queue);
@@ -140,7 +140,7 @@ export class GatedStream extends ByteStreamBase {
     this.outgoing = outgoing;
     this.incoming = incoming;
   }
-  receive(_maxBytes?: number): Promise<Uint8Array> {
+  receive(_maxBytes?: number): Promise<Uint8Array<ArrayBuffer>> {
     return this.incoming.receive();
   }
   async send(data: Uint8Array): Promise<void> {
@@ -168,9 +168,9 @@ export class ResettableStream extends ByteStreamBase {
   reset(): void {
     this.broken.set();
   }
-  async receive(maxBytes?: number): Promise<Uint8Array> {
+  async receive(maxBytes?: number): Promise<Uint8Array<ArrayBuffer>> {
     if (this.broken.isSet()) throw new BrokenResourceError("connection reset by peer");
-    let result: Uint8Array | undefined;
+    let result: Uint8Array<ArrayBuffer> | undefined;
     await taskGroup(async (tg) => {
       tg.startSoon(async () => {
         await this.broken.wait();
@@ -201,7 +201,7 @@ export function gatedPair(): { a: GatedStream; b: GatedStream; toA: GatedPipe; t
   return { a: new GatedStream(toB, toA), b: new GatedStream(toA, toB), toA, toB };
 }
 
-export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
+export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array<ArrayBuffer> {
   let size = 0;
   for (const chunk of chunks) size += chunk.length;
   const out = new Uint8Array(size);
@@ -275,4 +275,74 @@ export class OpensslPeer {
       await this.until(() => this.exited, "exit").catch(() => {});
     }
   }
+}
+
+/** PEM strings of the PKI for hostile clients (see {@link makeHostilePki}). */
+export interface HostilePki {
+  /** A self-signed server certificate for "localhost" and 127.0.0.1, and its key. */
+  serverCert: string;
+  serverKey: string;
+  /** The CA that signs the accepted client certificates (RSA). */
+  clientCa: string;
+  /** Client certificates (all with the same key): signed by the client CA… */
+  goodCert: string;
+  /** …by a rogue CA with the same subject name as the client CA (RSA: a bad signature)… */
+  rogueCert: string;
+  /** …by an unrelated CA… */
+  unknownCert: string;
+  /** …and by the client CA, but expired in 2020. */
+  expiredCert: string;
+  clientKey: string;
+  /** The path of one of the PEM files: "server.pem", "good.pem", "rogue.pem", "client.key"… */
+  file(name: string): string;
+  /** Removes the directory. */
+  remove(): void;
+}
+
+/**
+ * The certificates of the hostile-client tests. The client CA and the rogue CA are RSA
+ * with the same subject: verifying the rogue's certificate with the real CA's key fails
+ * in RSA padding, which is what led Node 24's TLSWrap to deliver plaintext to a destroyed
+ * socket (issue 8, item 1).
+ */
+export function makeHostilePki(): HostilePki {
+  const dir = mkdtempSync(join(tmpdir(), "anyts-tls-hostile-"));
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+  const rsa = ["-newkey", "rsa:2048", "-nodes"];
+  const caSubject = "/CN=anyts client CA";
+  openssl(["req", "-x509", ...ec, "-keyout", "server.key", "-out", "server.pem", "-days", "2", "-subj", "/CN=localhost", "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1"], dir);
+  openssl(["req", "-x509", ...rsa, "-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", caSubject], dir);
+  openssl(["req", "-x509", ...rsa, "-keyout", "rogue-ca.key", "-out", "rogue-ca.pem", "-days", "2", "-subj", caSubject], dir);
+  openssl(["req", "-x509", ...ec, "-keyout", "other-ca.key", "-out", "other-ca.pem", "-days", "2", "-subj", "/CN=somebody else's CA"], dir);
+  openssl(["req", ...rsa, "-keyout", "client.key", "-out", "client.csr", "-subj", "/CN=client"], dir);
+  const sign = (ca: string, out: string) =>
+    openssl(["x509", "-req", "-in", "client.csr", "-CA", `${ca}.pem`, "-CAkey", `${ca}.key`, "-CAcreateserial", "-out", out, "-days", "2"], dir);
+  sign("ca", "good.pem");
+  sign("rogue-ca", "rogue.pem");
+  sign("other-ca", "unknown.pem");
+  // `openssl ca` can date a certificate in the past (x509 -req cannot, in OpenSSL 3.0).
+  writeFileSync(join(dir, "index.txt"), "");
+  writeFileSync(join(dir, "serial"), "01\n");
+  writeFileSync(
+    join(dir, "ca.cnf"),
+    [
+      "[ca]", "default_ca = default", "[default]", "dir = .", "database = index.txt", "new_certs_dir = .",
+      "certificate = ca.pem", "private_key = ca.key", "serial = serial", "default_md = sha256",
+      "policy = any", "unique_subject = no", "[any]", "commonName = supplied", "",
+    ].join("\n"),
+  );
+  openssl(["ca", "-config", "ca.cnf", "-batch", "-notext", "-startdate", "20200101000000Z", "-enddate", "20200102000000Z", "-in", "client.csr", "-out", "expired.pem"], dir);
+  const read = (name: string) => readFileSync(join(dir, name), "utf8");
+  return {
+    serverCert: read("server.pem"),
+    serverKey: read("server.key"),
+    clientCa: read("ca.pem"),
+    goodCert: read("good.pem"),
+    rogueCert: read("rogue.pem"),
+    unknownCert: read("unknown.pem"),
+    expiredCert: read("expired.pem"),
+    clientKey: read("client.key"),
+    file: (name) => join(dir, name),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
 }

@@ -519,7 +519,7 @@ describe.each(backendsUnderTest())("TLS verification on the %s backend", (backen
 describe("TLS options", () => {
   const cases: Array<[string, unknown, RegExp]> = [
     ["options not an object", "x", /options must be an object/],
-    ["an unknown option", { hostname: "a", alpn: ["h2"] }, /unknown TLS option "alpn"/],
+    ["an unknown option", { hostname: "a", alpn: ["h2"] }, /TLS: unknown option "alpn"/],
     ["serverSide without cert and key", { serverSide: true }, /serverSide: true needs cert and key/],
     ["key without cert", { hostname: "a", key: "-----BEGIN PRIVATE KEY-----" }, /cert and key must be given together \(got key without cert\)/],
     ["cert without key", { hostname: "a", cert: "-----BEGIN CERTIFICATE-----" }, /got cert without key/],
