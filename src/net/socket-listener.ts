@@ -113,7 +113,7 @@ export class SocketListener extends ListenerBase<SocketStream> {
    */
   async accept(): Promise<SocketStream> {
     if (this._accepting) throw new BusyResourceError("accepting");
-    if (this._closed) throw new ClosedResourceError();
+    if (this._closed) throw new ClosedResourceError("SocketListener");
     const scope = currentScope();
     const source = scope._cancelledBy();
     if (source !== undefined) throw new Cancelled(source._cancelReason);
@@ -178,7 +178,7 @@ export class SocketListener extends ListenerBase<SocketStream> {
     const reject = this._reject;
     if (reject !== undefined) {
       this._clear();
-      reject(new ClosedResourceError());
+      reject(new ClosedResourceError("SocketListener"));
     }
     const closing: Array<void | Promise<void>> = [];
     if (this._ready !== null) {
@@ -246,6 +246,6 @@ export class SocketListener extends ListenerBase<SocketStream> {
     const reject = this._reject;
     if (reject === undefined) return;
     this._clear();
-    reject(this._closed ? new ClosedResourceError() : error);
+    reject(this._closed ? new ClosedResourceError("SocketListener") : error);
   };
 }

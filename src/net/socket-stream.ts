@@ -186,7 +186,7 @@ export class SocketStream extends ByteStreamBase {
       }
     }
     if (this._receiving) return Promise.reject(new BusyResourceError("receiving"));
-    if (this._closed) return Promise.reject(new ClosedResourceError());
+    if (this._closed) return Promise.reject(new ClosedResourceError("SocketStream"));
     const scope = currentScope();
     const source = scope._cancelledBy();
     if (source !== undefined) return Promise.reject(new Cancelled(source._cancelReason));
@@ -222,13 +222,13 @@ export class SocketStream extends ByteStreamBase {
       return Promise.reject(new TypeError(`data must be a Uint8Array, got ${data === null ? "null" : typeof data}`));
     }
     if (this._sending) return Promise.reject(new BusyResourceError("sending"));
-    if (this._closed) return Promise.reject(new ClosedResourceError());
+    if (this._closed) return Promise.reject(new ClosedResourceError("SocketStream"));
     const scope = currentScope();
     const source = scope._cancelledBy();
     if (source !== undefined) return Promise.reject(new Cancelled(source._cancelReason));
     const broken = this._writeError ?? this._readError;
     if (broken !== undefined) return Promise.reject(this._broken(broken));
-    if (this._eofSent) return Promise.reject(new ClosedResourceError("cannot send after sendEof()"));
+    if (this._eofSent) return Promise.reject(new ClosedResourceError("SocketStream", "cannot send after sendEof()"));
     if (data.length === 0) return resolved;
     if (this._writing) this._queued = data; // after the write of a cancelled send
     else {
@@ -265,7 +265,7 @@ export class SocketStream extends ByteStreamBase {
    * ```
    */
   sendEof(): Promise<void> {
-    if (this._closed) return Promise.reject(new ClosedResourceError());
+    if (this._closed) return Promise.reject(new ClosedResourceError("SocketStream"));
     if (this._sending) return Promise.reject(new BusyResourceError("sending"));
     const scope = currentScope();
     const source = scope._cancelledBy();
@@ -305,12 +305,12 @@ export class SocketStream extends ByteStreamBase {
     const rejectReceive = this._receiveReject;
     if (rejectReceive !== undefined) {
       this._clearReceiver();
-      rejectReceive(new ClosedResourceError());
+      rejectReceive(new ClosedResourceError("SocketStream"));
     }
     const rejectSend = this._sendReject;
     if (rejectSend !== undefined) {
       this._clearSender();
-      rejectSend(new ClosedResourceError());
+      rejectSend(new ClosedResourceError("SocketStream"));
     }
     let closing: void | Promise<void>;
     try {

@@ -64,7 +64,7 @@ class DatagramPort {
 
   receive(): Promise<Datagram> {
     if (this.receiving) return Promise.reject(new BusyResourceError("receiving"));
-    if (this.closed) return Promise.reject(new ClosedResourceError());
+    if (this.closed) return Promise.reject(new ClosedResourceError("the UDP socket"));
     const scope = currentScope();
     const source = scope._cancelledBy();
     if (source !== undefined) return Promise.reject(new Cancelled(source._cancelReason));
@@ -89,7 +89,7 @@ class DatagramPort {
 
   async send(data: Uint8Array, host?: string, port?: number): Promise<void> {
     if (this.sending) throw new BusyResourceError("sending");
-    if (this.closed) throw new ClosedResourceError();
+    if (this.closed) throw new ClosedResourceError("the UDP socket");
     const scope = currentScope();
     const source = scope._cancelledBy();
     if (source !== undefined) throw new Cancelled(source._cancelReason);
@@ -99,7 +99,7 @@ class DatagramPort {
       if (host !== undefined && ipLiteral(host) === undefined) {
         const family = this.raw.info.family === "IPv6" ? 6 : 4;
         address = (await resolveHost(host, family))[0]!.address;
-        if (this.closed) throw new ClosedResourceError();
+        if (this.closed) throw new ClosedResourceError("the UDP socket");
       }
       await waitCancellable<void>((resolve, reject) => {
         let sending: Promise<void>;
@@ -108,7 +108,7 @@ class DatagramPort {
         } catch (error) {
           sending = Promise.reject(error);
         }
-        sending.then(resolve, (error) => reject(this.closed ? new ClosedResourceError() : error));
+        sending.then(resolve, (error) => reject(this.closed ? new ClosedResourceError("the UDP socket") : error));
       }, scope);
     } finally {
       this.sending = false;
@@ -124,7 +124,7 @@ class DatagramPort {
     const reject = this.reject;
     if (reject !== undefined) {
       this.clear();
-      reject(new ClosedResourceError());
+      reject(new ClosedResourceError("the UDP socket"));
     }
     // Resolves once the runtime has released the port (it can be bound again at once).
     let closing: void | Promise<void>;

@@ -99,7 +99,7 @@ export class ProcessReceiveStream extends ByteReceiveStreamBase {
       }
     }
     if (this.#resolve !== undefined) return Promise.reject(new BusyResourceError("receiving"));
-    if (this.#closed) return Promise.reject(new ClosedResourceError());
+    if (this.#closed) return Promise.reject(new ClosedResourceError("ProcessReceiveStream"));
     const scope = currentScope();
     const source = scope._cancelledBy();
     if (source !== undefined) return Promise.reject(new Cancelled(source._cancelReason));
@@ -132,7 +132,7 @@ export class ProcessReceiveStream extends ByteReceiveStreamBase {
     const reject = this.#reject;
     this.#clearReceiver();
     this.#raw.close();
-    reject?.(new ClosedResourceError());
+    reject?.(new ClosedResourceError("ProcessReceiveStream"));
     return resolved;
   }
 
@@ -275,8 +275,8 @@ export class ProcessSendStream extends ByteSendStreamBase {
       return Promise.reject(new TypeError(`data must be a Uint8Array, got ${data === null ? "null" : typeof data}`));
     }
     if (this.#resolve !== undefined) return Promise.reject(new BusyResourceError("sending"));
-    if (this.#closed) return Promise.reject(new ClosedResourceError());
-    if (this.#eofSent) return Promise.reject(new ClosedResourceError("cannot send after sendEof()"));
+    if (this.#closed) return Promise.reject(new ClosedResourceError("ProcessSendStream"));
+    if (this.#eofSent) return Promise.reject(new ClosedResourceError("ProcessSendStream", "cannot send after sendEof()"));
     const scope = currentScope();
     const source = scope._cancelledBy();
     if (source !== undefined) return Promise.reject(new Cancelled(source._cancelReason));
@@ -307,7 +307,7 @@ export class ProcessSendStream extends ByteSendStreamBase {
    * ```
    */
   sendEof(): Promise<void> {
-    if (this.#closed) return Promise.reject(new ClosedResourceError());
+    if (this.#closed) return Promise.reject(new ClosedResourceError("ProcessSendStream"));
     if (this.#resolve !== undefined) return Promise.reject(new BusyResourceError("sending"));
     const scope = currentScope();
     const source = scope._cancelledBy();
@@ -349,7 +349,7 @@ export class ProcessSendStream extends ByteSendStreamBase {
     const reject = this.#reject;
     this.#clearSender();
     this.#raw.close();
-    reject?.(new ClosedResourceError());
+    reject?.(new ClosedResourceError("ProcessSendStream"));
     const afterWrite = this.#afterWrite;
     this.#afterWrite = undefined;
     afterWrite?.();

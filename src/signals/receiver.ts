@@ -92,7 +92,7 @@ export class SignalReceiver implements AsyncIterable<SignalName>, Disposable {
    * ```
    */
   receive(): Promise<SignalName> {
-    if (this.#closed) return Promise.reject(new ClosedResourceError("the signal receiver is closed"));
+    if (this.#closed) return Promise.reject(new ClosedResourceError("the signal receiver"));
     const source = currentScope()._cancelledBy();
     if (source !== undefined) return Promise.reject(new Cancelled(source._cancelReason));
     if (this.#queue.length !== 0) return Promise.resolve(this.#queue.shift()!);
@@ -151,7 +151,7 @@ export class SignalReceiver implements AsyncIterable<SignalName>, Disposable {
     const waiters = this.#waiters;
     this.#waiters = [];
     this.#updateKeepAlive();
-    for (const waiter of waiters) waiter.reject(new ClosedResourceError("the signal receiver is closed"));
+    for (const waiter of waiters) waiter.reject(new ClosedResourceError("the signal receiver"));
   }
 
   /**

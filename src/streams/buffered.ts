@@ -166,7 +166,7 @@ export class BufferedByteReceiveStream extends ByteReceiveStreamBase {
    */
   async receive(maxBytes = 65536): Promise<Uint8Array<ArrayBuffer>> {
     validateMaxBytes(maxBytes);
-    if (this._closed) throw new ClosedResourceError();
+    if (this._closed) throw new ClosedResourceError("BufferedByteReceiveStream");
     const buffer = this._buffer;
     if (buffer.length > 0) {
       await checkpoint(); // raises before anything is taken
@@ -199,7 +199,7 @@ export class BufferedByteReceiveStream extends ByteReceiveStreamBase {
    */
   async receiveExactly(nbytes: number): Promise<Uint8Array<ArrayBuffer>> {
     validateMaxBytes(nbytes, "nbytes");
-    if (this._closed) throw new ClosedResourceError();
+    if (this._closed) throw new ClosedResourceError("BufferedByteReceiveStream");
     const buffer = this._buffer;
     await checkpoint();
     while (buffer.length < nbytes) {
@@ -244,7 +244,7 @@ export class BufferedByteReceiveStream extends ByteReceiveStreamBase {
     }
     if (delimiter.length === 0) throw new RangeError("delimiter must not be empty");
     validateMaxBytes(maxBytes);
-    if (this._closed) throw new ClosedResourceError();
+    if (this._closed) throw new ClosedResourceError("BufferedByteReceiveStream");
     const buffer = this._buffer;
     await checkpoint();
     let offset = 0;

@@ -259,7 +259,7 @@ export class MemoryObjectReceiveStream<T> extends ObjectReceiveStreamBase<T> imp
     const scope = currentScope();
     const source = scope._cancelledBy();
     if (source !== undefined) return Promise.reject(new Cancelled(source._cancelReason));
-    if (this._closed) return Promise.reject(new ClosedResourceError());
+    if (this._closed) return Promise.reject(new ClosedResourceError("MemoryObjectReceiveStream"));
     const state = this._state;
     const item = state.take();
     if (item !== NOTHING) return Promise.resolve(item);
@@ -282,7 +282,7 @@ export class MemoryObjectReceiveStream<T> extends ObjectReceiveStreamBase<T> imp
    * ```
    */
   receiveNowait(): T {
-    if (this._closed) throw new ClosedResourceError();
+    if (this._closed) throw new ClosedResourceError("MemoryObjectReceiveStream");
     const state = this._state;
     const item = state.take();
     if (item !== NOTHING) return item;
@@ -304,7 +304,7 @@ export class MemoryObjectReceiveStream<T> extends ObjectReceiveStreamBase<T> imp
    * ```
    */
   clone(): MemoryObjectReceiveStream<T> {
-    if (this._closed) throw new ClosedResourceError();
+    if (this._closed) throw new ClosedResourceError("MemoryObjectReceiveStream");
     return new MemoryObjectReceiveStream<T>(this._state);
   }
 
@@ -416,7 +416,7 @@ export class MemoryObjectSendStream<T> extends ObjectSendStreamBase<T> implement
     const scope = currentScope();
     const source = scope._cancelledBy();
     if (source !== undefined) return Promise.reject(new Cancelled(source._cancelReason));
-    if (this._closed) return Promise.reject(new ClosedResourceError());
+    if (this._closed) return Promise.reject(new ClosedResourceError("MemoryObjectSendStream"));
     const state = this._state;
     if (state.openReceiveStreams === 0) return Promise.reject(new BrokenResourceError("every receive stream was closed"));
     if (state.offer(item)) return resolved;
@@ -436,7 +436,7 @@ export class MemoryObjectSendStream<T> extends ObjectSendStreamBase<T> implement
    * ```
    */
   sendNowait(item: T): void {
-    if (this._closed) throw new ClosedResourceError();
+    if (this._closed) throw new ClosedResourceError("MemoryObjectSendStream");
     const state = this._state;
     if (state.openReceiveStreams === 0) throw new BrokenResourceError("every receive stream was closed");
     if (!state.offer(item)) throw new WouldBlock("the buffer is full and no receiver is waiting");
@@ -461,7 +461,7 @@ export class MemoryObjectSendStream<T> extends ObjectSendStreamBase<T> implement
    * ```
    */
   clone(): MemoryObjectSendStream<T> {
-    if (this._closed) throw new ClosedResourceError();
+    if (this._closed) throw new ClosedResourceError("MemoryObjectSendStream");
     return new MemoryObjectSendStream<T>(this._state);
   }
 

@@ -365,7 +365,7 @@ export class TLSStream extends ByteStreamBase {
     const source = scope._cancelledBy();
     if (source !== undefined) throw new Cancelled(source._cancelReason);
     if (this._error !== undefined) throw this._broken(this._error);
-    if (this._eofSent) throw new ClosedResourceError("cannot send after sendEof()");
+    if (this._eofSent) throw new ClosedResourceError("TLSStream", "cannot send after sendEof()");
     if (data.length === 0) return Promise.resolve();
     if (this._pendingWrite !== undefined) return this._sendAfterPendingWrite(data, scope);
     this._write(data);
@@ -607,19 +607,19 @@ export class TLSStream extends ByteStreamBase {
     const rejectReceive = this._receiveReject;
     if (rejectReceive !== undefined) {
       this._clearReceiver();
-      rejectReceive(new ClosedResourceError());
+      rejectReceive(new ClosedResourceError("TLSStream"));
     }
     const rejectSend = this._sendReject;
     if (rejectSend !== undefined) {
       this._clearSender();
-      rejectSend(new ClosedResourceError());
+      rejectSend(new ClosedResourceError("TLSStream"));
     }
   }
 
   /** @ignore Throws ClosedResourceError once closed or unwrapped. */
   _checkUsable(): void {
     if (this._state !== "open") {
-      throw new ClosedResourceError(this._state === "closed" ? undefined : "the TLS stream was unwrapped");
+      throw new ClosedResourceError("TLSStream", this._state === "closed" ? undefined : "it was unwrapped");
     }
   }
 

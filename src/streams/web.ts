@@ -263,7 +263,7 @@ class ReadableReceiveStream<T> extends ObjectReceiveStreamBase<T> {
     const scope = currentScope();
     const source = scope._cancelledBy();
     if (source !== undefined) throw new Cancelled(source._cancelReason);
-    if (this._closed) throw new ClosedResourceError();
+    if (this._closed) throw new ClosedResourceError("ReadableReceiveStream");
     if (this._failed) throw new BrokenResourceError("the ReadableStream errored", { cause: this._error });
     if (this._done) throw new EndOfStream();
     if (this._receiving) throw new BusyResourceError("receiving");
@@ -290,7 +290,7 @@ class ReadableReceiveStream<T> extends ObjectReceiveStreamBase<T> {
       }, scope);
     } catch (error) {
       if (error instanceof Cancelled) throw error;
-      if (this._closed) throw new ClosedResourceError();
+      if (this._closed) throw new ClosedResourceError("ReadableReceiveStream");
       this._failed = true;
       this._error = error;
       throw new BrokenResourceError("the ReadableStream errored", { cause: error });
@@ -298,7 +298,7 @@ class ReadableReceiveStream<T> extends ObjectReceiveStreamBase<T> {
       this._receiving = false;
     }
     if (result.done) {
-      if (this._closed) throw new ClosedResourceError();
+      if (this._closed) throw new ClosedResourceError("ReadableReceiveStream");
       this._done = true;
       throw new EndOfStream();
     }
@@ -401,7 +401,7 @@ class WritableSendStream<T> extends ObjectSendStreamBase<T> {
     const scope = currentScope();
     const source = scope._cancelledBy();
     if (source !== undefined) throw new Cancelled(source._cancelReason);
-    if (this._closed) throw new ClosedResourceError();
+    if (this._closed) throw new ClosedResourceError("WritableSendStream");
     if (!this._failed) {
       const writer = this._writer;
       try {
@@ -418,7 +418,7 @@ class WritableSendStream<T> extends ObjectSendStreamBase<T> {
         if (error instanceof Cancelled) throw error;
         this._fail(error);
       }
-      if (this._closed) throw new ClosedResourceError();
+      if (this._closed) throw new ClosedResourceError("WritableSendStream");
       if (!this._failed) {
         writer.write(item).then(noop, (error) => this._fail(error));
         return;
