@@ -28,7 +28,7 @@
  * ANYTS_HTTP_CONNECTIONS (100,1000), ANYTS_HTTP_THREADS (2), ANYTS_HTTP_WARMUP (s, 2),
  * ANYTS_HTTP_ROUNDS (1: pairs per case; medians over rounds), ANYTS_HTTP_VARIANTS
  * (plain,tls,tls-fast,timeout,idle), ANYTS_HTTP_TIMEOUT (ms of the timeout variant, 30000),
- * ANYTS_HTTP_IDLE (10000), ANYTS_HTTP_OPEN_WINDOW (200). With the defaults the whole file
+ * ANYTS_HTTP_IDLE (10000), ANYTS_HTTP_OPEN_WINDOW (200), ANYTS_HTTP_WRK (the wrk binary, `wrk`). With the defaults the whole file
  * takes about four minutes per runtime.
  *
  * Run with `npm run bench -- http` (`--only deno`), or e.g.
@@ -70,6 +70,7 @@ const VARIANTS = envList("ANYTS_HTTP_VARIANTS", ["plain", "tls", "tls-fast", "ti
 const TIMEOUT = envNumber("ANYTS_HTTP_TIMEOUT", 30_000);
 const IDLE = envNumber("ANYTS_HTTP_IDLE", 10_000);
 const OPEN_WINDOW = envNumber("ANYTS_HTTP_OPEN_WINDOW", 200);
+const WRK = process.env.ANYTS_HTTP_WRK || "wrk";
 const ONLY = process.env.ANYTS_BENCH_ONLY ?? "";
 const RESULTS = process.env.ANYTS_BENCH_RESULTS ?? "";
 const runtime = runtimeLabel();
@@ -247,7 +248,7 @@ function wrk(port: number, connections: number, seconds: number, tls: boolean): 
   const url = `${tls ? "https" : "http"}://127.0.0.1:${port}/`;
   const args = [`-t${THREADS}`, `-c${connections}`, `-d${seconds}s`, "--timeout", "5s", "-s", WRK_SCRIPT, url];
   return new Promise((resolve, reject) => {
-    execFile("wrk", args, { encoding: "utf8", timeout: (seconds + 60) * 1000, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
+    execFile(WRK, args, { encoding: "utf8", timeout: (seconds + 60) * 1000, maxBuffer: 1 << 20 }, (error, stdout, stderr) => {
       const line = /^WRK (.*)$/m.exec(stdout ?? "");
       if (line === null) {
         reject(new Error(`wrk ${args.join(" ")} failed: ${error?.message ?? ""}\n${stdout}${stderr}`));
@@ -494,15 +495,15 @@ async function runIdle(): Promise<void> {
 
 // ---------------------------------------------------------------- main
 
-const hasWrk = hasCommand("wrk", ["--version"]);
+const hasWrk = hasCommand(WRK, ["--version"]);
 const hasOpenssl = hasCommand("openssl", ["version"]);
-const certs = hasOpenssl && VARIANTS.some((v) => v.startsWith("tls")) ? makeCertificates() : undefined;
+const certs = hasWrk && hasOpenssl && VARIANTS.some((v) => v.startsWith("tls")) ? makeCertificates() : undefined;
 console.log(
   `http: wrk -t${THREADS} -c{${CONNECTIONS.join(",")}} -d${DURATION}s (warm-up ${WARMUP} s), ${ROUNDS} round(s); ` +
     `timeout variant ${TIMEOUT} ms; idle ${IDLE} connections (window ${OPEN_WINDOW}); server processes on ${runtime}`,
 );
 if (!hasWrk) {
-  console.log("http: wrk is not installed, skipping the wrk cases (install it: `apt-get install wrk` on Debian/Ubuntu, `brew install wrk` on macOS)");
+  console.log(`http: ${WRK} is not installed, skipping the wrk cases (install it: "apt-get install wrk" on Debian/Ubuntu, "brew install wrk" on macOS)`);
 } else if (!hasOpenssl) {
   console.log("http: openssl is not installed, skipping the TLS cases");
 }
