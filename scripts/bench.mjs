@@ -76,7 +76,8 @@ export function summaryTable(byRuntime) {
     const r = Object.values(byRuntime).flat().find((x) => x.caseName === c);
     const target = targets.get(c);
     const who = r ? `${r.candidates[0]} / ${r.baseline}` : "";
-    return `${c}  [${who}${target !== undefined ? `, target ≤ ${target}×` : ""}]`;
+    const bound = r?.targetKind === "atLeast" ? "≥" : "≤"; // atLeast: a minimum, e.g. requests/s
+    return `${c}  [${who}${target !== undefined ? `, target ${bound} ${target}×` : ""}]`;
   };
   const labels = cases.map(label);
   const w0 = Math.max(4, ...labels.map((l) => l.length));
