@@ -32,6 +32,16 @@ export {
   type SocketInfo,
   type TimerHandle,
 } from "./src/backend/index.ts";
+export type {
+  RawSyncPort,
+  RawWorker,
+  RawWorkerExit,
+  RawWorkerKind,
+  StartWorkerOptions,
+  WorkerBackend,
+  WorkerResourceLimits,
+  WorkerTransferable,
+} from "./src/backend/worker.ts";
 export { currentBackend, run, type RunOptions } from "./src/core/run.ts";
 export {
   CancelScope,
@@ -160,3 +170,8 @@ export {
   type UDPPacket,
   UDPSocket,
 } from "./src/net/udp.ts";
+export { toWorker, type ToWorker } from "./src/workers/to-worker.ts";
+export { toProcess, type ToProcess } from "./src/workers/to-process.ts";
+export type { WorkerRunOptions } from "./src/workers/call.ts";
+export { fromWorker, type FromWorker } from "./src/workers/from-worker.ts";
+export { BlockingPortal, type BlockingPortalOptions, startBlockingPortal } from "./src/workers/portal.ts";

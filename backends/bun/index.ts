@@ -28,6 +28,7 @@
 import { type Backend, standardClock } from "../../src/backend/index.ts";
 import { connectStream, getaddrinfo, listenTcp, listenUnix, upgradeTls } from "./net.ts";
 import { createUdpSocket } from "./udp.ts";
+import { bunWorkers } from "./worker.ts";
 
 /**
  * The Bun backend.
@@ -53,4 +54,5 @@ export const bunBackend: Backend = {
   createUdpSocket,
   startTls: (transport, options) => import("../shared/tls-engine.ts").then((engine) => engine.startTls(transport, options)),
   upgradeTls,
+  workers: bunWorkers, // node:worker_threads and Bun.spawn (backends/bun/worker.ts)
 };

@@ -17,6 +17,7 @@
  */
 import { type Backend, type RawUdpSocket, standardClock } from "../../src/backend/index.ts";
 import { connectTcp, connectUnix, listenTcp, listenUnix, loadFallback } from "./net.ts";
+import { denoWorkers } from "./worker.ts";
 
 /**
  * The Deno backend.
@@ -37,4 +38,5 @@ export const denoBackend: Backend = {
   listenUnix,
   createUdpSocket: async (options): Promise<RawUdpSocket> => (await loadFallback()).openUdpSocket(options),
   startTls: (transport, options) => import("../shared/tls-engine.ts").then((engine) => engine.startTls(transport, options)),
+  workers: denoWorkers, // node:worker_threads and node:child_process, each named why (backends/deno/worker.ts)
 };

@@ -8,6 +8,7 @@ import { type Backend, standardClock } from "../../src/backend/index.ts";
 import { nodeNet } from "./net.ts";
 import { upgradeTls } from "./tls.ts";
 import { createUdpSocket } from "./udp.ts";
+import { nodeWorkers } from "./worker.ts";
 
 /**
  * The Node backend.
@@ -27,4 +28,5 @@ export const nodeBackend: Backend = {
   startTls: (transport, options) => import("../shared/tls-engine.ts").then((engine) => engine.startTls(transport, options)),
   // node:tls on the runtime's own net.Socket, for connectTcp/TLSListener (backends/node/tls.ts).
   upgradeTls,
+  workers: nodeWorkers, // node:worker_threads and node:child_process (backends/node/worker.ts)
 };

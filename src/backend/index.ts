@@ -17,9 +17,20 @@ export type TimerHandle = unknown;
 
 import type { RawListener, RawSocket, RawUdpSocket } from "./net.ts";
 import type { RawTlsSocket, TlsEngineOptions, TlsTransport } from "./tls.ts";
+import { delegatingWorkerBackend, type WorkerBackend } from "./worker.ts";
 
 export type { RawListener, RawSocket, RawUdpSocket, SocketInfo } from "./net.ts";
 export type { RawTlsSocket, TlsEngineOptions, TlsSessionInfo, TlsTransport } from "./tls.ts";
+export type {
+  RawSyncPort,
+  RawWorker,
+  RawWorkerExit,
+  RawWorkerKind,
+  StartWorkerOptions,
+  WorkerBackend,
+  WorkerResourceLimits,
+  WorkerTransferable,
+} from "./worker.ts";
 
 /**
  * What a runtime adapter provides to the core: the clock and timers, and the network I/O
@@ -106,6 +117,9 @@ export interface Backend {
    * and `closeNotifyReceived` is `true` at any end of stream; closing it closes `socket`.
    */
   upgradeTls?(socket: RawSocket, options: TlsEngineOptions): Promise<RawTlsSocket> | undefined;
+
+  /** Worker threads and child processes of this runtime, for `toWorker`, `toProcess` and the BlockingPortal. */
+  readonly workers: WorkerBackend;
 }
 
 /**
@@ -219,6 +233,7 @@ export const provisionalBackend: Backend = {
   listenUnix: (...args) => loadNative().then((backend) => backend.listenUnix(...args)),
   createUdpSocket: (...args) => loadNative().then((backend) => backend.createUdpSocket(...args)),
   startTls: (...args) => loadNative().then((backend) => backend.startTls(...args)),
+  workers: delegatingWorkerBackend(() => loadNative()),
 };
 
 function loadNative(): Promise<Backend> {
