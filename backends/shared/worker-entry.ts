@@ -3,7 +3,7 @@
  * self-contained JavaScript string. It is a string (started with `eval: true` in a thread,
  * `-e` / `eval` in a child process) because it must run where TypeScript cannot: Node 20
  * strips no types, and the npm build's `dist/` holds no `.ts` file to point a worker at.
- * It imports nothing but `node:worker_threads` (and `node:async_hooks` in a portal), which
+ * It imports nothing but `node:worker_threads` and `node:async_hooks`, which
  * Node, Deno and Bun all have.
  *
  * Protocol (every message an array, first element its type; mirrored by
@@ -39,7 +39,9 @@ if (typeof process.send === "function") process.on("message", (message) => onPro
   const mode = inThread ? data.mode : "process";
   const flags = inThread ? new Int32Array(data.flags) : undefined;
   const syncPort = inThread ? data.syncPort : undefined;
-  const als = mode === "portal" ? new (await import("node:async_hooks")).AsyncLocalStorage() : undefined;
+  // Each call runs in its own async context, so that fromWorker answers for the call whose
+  // code asks, even from a timer that outlived it (then: not inside a call).
+  const als = new (await import("node:async_hooks")).AsyncLocalStorage();
   const builtins = { Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError };
   const domExceptionNames = new Set(["DataCloneError", "AbortError", "TimeoutError", "InvalidStateError", "NotSupportedError"]);
 
@@ -243,7 +245,7 @@ if (typeof process.send === "function") process.on("message", (message) => onPro
     if (proxies !== undefined) for (let i = 0; i < proxies.length; i++) args[proxies[i]] = makeProxy(call, proxies[i]);
     let value;
     try {
-      value = als === undefined ? fn(...args) : als.run(call, () => fn(...args));
+      value = als.run(call, fn, ...args);
     } catch (error) {
       finish(call, true, error);
       return;
@@ -288,7 +290,8 @@ if (typeof process.send === "function") process.on("message", (message) => onPro
     return call.cancelled;
   }
   function currentCall() {
-    return (als === undefined ? undefined : als.getStore()) ?? current;
+    const call = als.getStore() ?? current;
+    return call === undefined || call.ended ? undefined : call;
   }
 
   // ---------------------------------------------------------------- proxies
