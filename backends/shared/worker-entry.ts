@@ -39,6 +39,9 @@ if (typeof process.send === "function") process.on("message", (message) => onPro
   const mode = inThread ? data.mode : "process";
   const flags = inThread ? new Int32Array(data.flags) : undefined;
   const syncPort = inThread ? data.syncPort : undefined;
+  // Deno 2.9.6 hangs when a worker reaches its resourceLimits inside a message handler or
+  // a microtask, but not in a macrotask: there, calls start from setImmediate.
+  const deferCalls = inThread && data.deferCalls === true;
   // Each call runs in its own async context, so that fromWorker answers for the call whose
   // code asks, even from a timer that outlived it (then: not inside a call).
   const als = new (await import("node:async_hooks")).AsyncLocalStorage();
@@ -224,7 +227,10 @@ if (typeof process.send === "function") process.on("message", (message) => onPro
   const calls = new Map();
   function receive(message) {
     switch (message[0]) {
-      case 0: startCall(message); break;
+      case 0:
+        if (deferCalls) setImmediate(startCall, message);
+        else startCall(message);
+        break;
       case 1: {
         const call = mode === "portal" ? calls.get(message[1]) : current;
         if (call !== undefined && call.id === message[1]) cancel(call);
@@ -239,7 +245,12 @@ if (typeof process.send === "function") process.on("message", (message) => onPro
     else current = call;
     const fn = modules.get(message[2])?.get(message[3]);
     if (fn !== undefined) invoke(call, fn, message[4], message[5]);
-    else load(message[2], message[3]).then((loaded) => invoke(call, loaded, message[4], message[5]), (error) => finish(call, true, error));
+    else {
+      load(message[2], message[3]).then(
+        (loaded) => (deferCalls ? setImmediate(invoke, call, loaded, message[4], message[5]) : invoke(call, loaded, message[4], message[5])),
+        (error) => finish(call, true, error),
+      );
+    }
   }
   function invoke(call, fn, args, proxies) {
     if (proxies !== undefined) for (let i = 0; i < proxies.length; i++) args[proxies[i]] = makeProxy(call, proxies[i]);

@@ -12,11 +12,14 @@
  * BlockingPortal (the Web API has no synchronous receive).
  *
  * Measured facts this file relies on: `terminate()` stops a thread busy in a synchronous
- * loop at once on Node, Deno and Bun, and `exit` follows; Bun ignores `resourceLimits`.
+ * loop at once on Node, Deno and Bun, and `exit` follows; Bun ignores `resourceLimits`;
+ * Deno 2.9.6 hangs a worker that reaches its `resourceLimits` inside a message handler or
+ * a microtask (not in a macrotask).
  *
  * @module
  */
 import { MessageChannel, receiveMessageOnPort, Worker } from "node:worker_threads";
+import { detectRuntime } from "../../src/backend/index.ts";
 import type { RawWorker, RawWorkerExit, StartWorkerOptions } from "../../src/backend/worker.ts";
 import { workerEntrySource } from "./worker-entry.ts";
 
@@ -30,7 +33,9 @@ export function startThread(options: StartWorkerOptions): RawWorker {
   try {
     worker = new Worker(workerEntrySource, {
       eval: true,
-      workerData: { anyts: 1, mode: options.mode, flags, syncPort: port2 },
+      // Deno hangs when a worker reaches its resourceLimits inside a message handler (see
+      // the entry): with limits, its calls start from a macrotask.
+      workerData: { anyts: 1, mode: options.mode, flags, syncPort: port2, deferCalls: options.resourceLimits !== undefined && detectRuntime() === "deno" },
       transferList: [port2],
       ...(options.resourceLimits === undefined ? {} : { resourceLimits: { ...options.resourceLimits } }),
     });

@@ -175,12 +175,13 @@ export class PoolWorker {
 
   #onExit(exit: RawWorkerExit): void {
     untrack(this.raw);
+    const stopped = this.dead; // terminated or dropped by anyts (or it reported a fault)
     this.dead = true;
     this.pool._drop(this);
     const call = this.call;
     this.call = undefined;
     if (call !== undefined) call.broken(exit, this.fault);
-    else if (this.fault !== undefined) reportLostFault(this.raw, this.fault);
+    else if (this.fault !== undefined || (exit.error !== undefined && !stopped)) reportLostFault(this.raw, this.fault ?? exit.error);
   }
 
   /** Answers a proxied call of the worker (async: a message; sync: the sync channel and flag). */
@@ -227,13 +228,15 @@ export function endedProxyError(): Error {
 export function brokenWorkerError(raw: RawWorker, exit: RawWorkerExit, fault: unknown, task: string): BrokenWorkerError {
   const what = raw.kind === "thread" ? `the worker thread ${raw.id}` : `the child process ${raw.id}`;
   const runtimeError = exit.error as { code?: unknown; message?: unknown } | undefined;
+  const describe = (error: unknown) => (error instanceof Error ? `${error.name}: ${error.message}` : String(error));
   let how: string;
-  if (fault !== undefined) {
-    const description = fault instanceof Error ? `${fault.name}: ${fault.message}` : String(fault);
-    how = `crashed with an uncaught error (${description})`;
-  } else if (runtimeError?.code === "ERR_WORKER_OUT_OF_MEMORY") how = "ran out of memory";
+  if (fault !== undefined) how = `crashed with an uncaught error (${describe(fault)})`;
+  else if (runtimeError?.code === "ERR_WORKER_OUT_OF_MEMORY") how = "ran out of memory";
   else if (exit.signal !== null) how = `was killed by ${exit.signal}`;
   else if (runtimeError !== undefined && exit.code === null) how = `could not start (${String(runtimeError.message ?? runtimeError)})`;
+  // An uncaught error that reached the runtime instead of the entry's handler (bun test
+  // delivers a worker's uncaught errors straight to the parent).
+  else if (runtimeError !== undefined) how = `crashed with an uncaught error (${describe(runtimeError)})`;
   else how = `exited with code ${exit.code}`;
   const cause = fault ?? exit.error;
   return new BrokenWorkerError(`${what} ${how} while running ${task}`, cause === undefined ? undefined : { cause });
