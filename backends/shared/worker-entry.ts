@@ -58,11 +58,11 @@ if (typeof process.send === "function") process.on("message", (message) => onPro
       console.error("anyts: the worker entry of toProcess.run found no IPC channel");
       process.exit(70);
     }
-    // Deno's process.send throws asynchronously (uncatchable) when a value cannot be cloned:
-    // clone first there, so that the error is thrown here.
-    const cloneFirst = typeof Deno !== "undefined";
+    // Deno's process.send throws asynchronously (uncatchable) when a value cannot be
+    // serialized: serialize first there, as the channel does, so that the error is thrown here.
+    const v8 = typeof Deno !== "undefined" ? await import("node:v8") : undefined;
     post = (message) => {
-      if (cloneFirst) structuredClone(message);
+      if (v8 !== undefined) v8.serialize(message);
       process.send(message);
     };
     process.on("disconnect", () => process.exit(0));
@@ -253,6 +253,13 @@ if (typeof process.send === "function") process.on("message", (message) => onPro
     }
   }
   function invoke(call, fn, args, proxies) {
+    if (seesCancel(call)) {
+      // Cancelled before it started (while its module loaded): it never runs.
+      const error = new Error("cancelled before the call started");
+      error.name = "Cancelled";
+      finish(call, true, error);
+      return;
+    }
     if (proxies !== undefined) for (let i = 0; i < proxies.length; i++) args[proxies[i]] = makeProxy(call, proxies[i]);
     let value;
     try {

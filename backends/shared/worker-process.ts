@@ -7,13 +7,15 @@
  *
  * Measured facts (Node 20–24, Deno 2.9.6, Bun 1.4.5): `child.send` of a value that cannot
  * be cloned throws synchronously on Node and Bun, but asynchronously (an uncaught error)
- * on Deno, so on Deno each message is cloned first to throw where it can be caught; the
+ * on Deno, so on Deno each message is serialized first (v8.serialize, as the channel does:
+ * it also refuses shared memory, which structuredClone accepts) to throw where it can be caught; the
  * order of `exit` and `disconnect` differs (Node: disconnect first; Deno, Bun: exit
  * first), so the end is reported once both happened, after the last message.
  *
  * @module
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { serialize } from "node:v8";
 import { detectRuntime } from "../../src/backend/index.ts";
 import type { RawWorker } from "../../src/backend/worker.ts";
 import { selfCommand } from "./self-command.ts";
@@ -48,7 +50,7 @@ export function startChildProcess(): RawWorker {
     id: child?.pid ?? -1,
     sync: undefined,
     post: (message) => {
-      if (cloneFirst) structuredClone(message);
+      if (cloneFirst) serialize(message);
       // The callback takes the errors of a channel that closed meanwhile (the exit is
       // reported through `exit`), which would otherwise be `error` events.
       child.send(message as never, ignore);

@@ -134,7 +134,7 @@ export async function runInWorker(
     } catch (error) {
       worker.call = undefined;
       pool.release(worker);
-      throw argumentCloneError(where, callArgs, proxies, error, site.destination);
+      throw argumentCloneError(where, callArgs, proxies, error, site.destination, site.kind === "process");
     }
     // A child process got a copy: move means the caller's buffers are detached, as a thread's are.
     if (transfer !== undefined && site.kind === "process" && transfer.length !== 0) structuredClone(transfer, { transfer: transfer as ArrayBuffer[] });
@@ -290,7 +290,10 @@ class WorkerCall implements CallSink {
           continue;
         }
         if (this.#outcome !== undefined) {
-          // The worker answered: proxied calls still running have nobody to answer to.
+          // The worker answered. The proxied calls it made before (in order, and not
+          // awaited) still start, but run only to their first checkpoint: the group is
+          // cancelled, as the calls still running have nobody to answer to.
+          for (const message of this.#events.splice(0)) tg.startSoon(serveProxy, this, message);
           tg.cancelScope.cancel("the call of the worker ended");
           return cancellation;
         }

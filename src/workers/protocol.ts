@@ -127,26 +127,37 @@ function reasonOf(error: unknown): string {
     : String(error);
 }
 
+/** Whether `value` holds shared memory (which a child process cannot receive), a few levels deep. */
+function holdsSharedMemory(value: unknown, depth = 0): boolean {
+  if (value === null || typeof value !== "object" || depth > 6) return false;
+  if (typeof SharedArrayBuffer === "function") {
+    if (value instanceof SharedArrayBuffer) return true;
+    if (ArrayBuffer.isView(value)) return value.buffer instanceof SharedArrayBuffer;
+  }
+  const items = Array.isArray(value) ? value : value instanceof Map ? [...value.keys(), ...value.values()] : value instanceof Set ? [...value] : Object.values(value);
+  return items.some((item) => holdsSharedMemory(item, depth + 1));
+}
+
 /** The deepest property path under `value` that cannot be cloned (a few levels deep). */
-function uncloneablePath(value: unknown, path: string, depth: number): string | undefined {
-  if (cloneable(value)) return undefined;
+function uncloneablePath(value: unknown, path: string, depth: number, toProcess: boolean): string | undefined {
+  if (cloneable(value) && !(toProcess && holdsSharedMemory(value))) return undefined;
   if (depth < 6 && value !== null && typeof value === "object") {
     const prototype = Object.getPrototypeOf(value);
     if (Array.isArray(value)) {
       for (let i = 0; i < value.length; i++) {
-        const inner = uncloneablePath(value[i], `${path}[${i}]`, depth + 1);
+        const inner = uncloneablePath(value[i], `${path}[${i}]`, depth + 1, toProcess);
         if (inner !== undefined) return inner;
       }
     } else if (value instanceof Map) {
       for (const [key, entry] of value) {
-        const inner = uncloneablePath(entry, `${path}.get(${JSON.stringify(String(key))})`, depth + 1) ??
-          uncloneablePath(key, `${path} (a key)`, depth + 1);
+        const inner = uncloneablePath(entry, `${path}.get(${JSON.stringify(String(key))})`, depth + 1, toProcess) ??
+          uncloneablePath(key, `${path} (a key)`, depth + 1, toProcess);
         if (inner !== undefined) return inner;
       }
     } else if (prototype === Object.prototype || prototype === null) {
       for (const key of Object.keys(value)) {
         const name = /^[A-Za-z_$][\w$]*$/.test(key) ? `.${key}` : `[${JSON.stringify(key)}]`;
-        const inner = uncloneablePath((value as Record<string, unknown>)[key], path + name, depth + 1);
+        const inner = uncloneablePath((value as Record<string, unknown>)[key], path + name, depth + 1, toProcess);
         if (inner !== undefined) return inner;
       }
     }
@@ -164,10 +175,11 @@ export function argumentCloneError(
   skip: readonly number[] | undefined,
   error: unknown,
   destination: string,
+  toProcess = false,
 ): DOMException {
   for (let i = 0; i < args.length; i++) {
     if (skip?.includes(i)) continue;
-    const path = uncloneablePath(args[i], `args[${i}]`, 0);
+    const path = uncloneablePath(args[i], `args[${i}]`, 0, toProcess);
     if (path !== undefined) {
       const what = describeUncloneable(path, args[i]);
       return new DOMException(`${where}: ${what} cannot be sent to ${destination} (structured clone): ${reasonOf(error)}`, "DataCloneError");
