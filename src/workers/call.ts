@@ -113,8 +113,14 @@ export async function runInWorker(
   const backend = found instanceof Promise ? await found : found;
   const tokens = limiter ?? defaultLimiterOf(site.kind, scope);
   const borrower = new CallBorrower(where, name);
-  // A call cancelled while it waits here never starts.
-  await tokens.acquireOnBehalfOf(borrower);
+  // A call cancelled while it waits here never starts. A free token is taken without a
+  // promise round (the call is a checkpoint all the same: it raises if cancelled, and it
+  // yields while the worker runs).
+  if (tokens._waiters.size === 0 && tokens.availableTokens > 0 && scope._cancelledBy() === undefined) {
+    tokens.acquireOnBehalfOfNowait(borrower);
+  } else {
+    await tokens.acquireOnBehalfOf(borrower);
+  }
   try {
     const pool = poolFor(backend.workers, site.kind);
     let worker = pool.take();
