@@ -8,7 +8,9 @@
  *
  * Protocol (every message an array, first element its type; mirrored by
  * `src/workers/protocol.ts`):
- * - main → worker: `[0 CALL, id, module, exportName, args, proxyIndices?]`,
+ * - main → worker: `[0 CALL, id, key, module?, exportName?, args, proxyIndices?]` (`key`
+ *   names the export for later calls; `module` and `exportName` are sent until this worker
+ *   has run it once; key 0: no key),
  *   `[1 CANCEL, id]`, `[2 PROXY_REPLY, id, seq, kind, payload]`.
  * - worker → main: `[0 RESULT, id, kind, payload]`, `[1 PROXY_CALL, id, seq, index, args,
  *   sync]`, `[2 FAULT, kind, payload]` (an uncaught error: the worker exits next),
@@ -59,10 +61,12 @@ if (typeof process.send === "function") process.on("message", (message) => onPro
       process.exit(70);
     }
     // Deno's process.send throws asynchronously (uncatchable) when a value cannot be
-    // serialized: serialize first there, as the channel does, so that the error is thrown here.
-    const v8 = typeof Deno !== "undefined" ? await import("node:v8") : undefined;
+    // serialized: clone first there, so that the error is thrown here. (structuredClone
+    // costs ~1 µs where Deno's v8.serialize costs ~25; what only the channel refuses,
+    // shared memory this child made, then ends the child: BrokenWorkerError, not a crash.)
+    const cloneFirst = typeof Deno !== "undefined";
     post = (message) => {
-      if (v8 !== undefined) v8.serialize(message);
+      if (cloneFirst) structuredClone(message);
       process.send(message);
     };
     process.on("disconnect", () => process.exit(0));
@@ -239,17 +243,26 @@ if (typeof process.send === "function") process.on("message", (message) => onPro
       case 2: settleProxy(message); break;
     }
   }
+  const byKey = new Map();
   function startCall(message) {
     const call = { id: message[1], ended: false, cancelled: false, controller: undefined, makeReason: undefined, pending: undefined };
     if (mode === "portal") calls.set(call.id, call);
     else current = call;
-    const fn = modules.get(message[2])?.get(message[3]);
-    if (fn !== undefined) invoke(call, fn, message[4], message[5]);
-    else {
-      load(message[2], message[3]).then(
-        (loaded) => (deferCalls ? setImmediate(invoke, call, loaded, message[4], message[5]) : invoke(call, loaded, message[4], message[5])),
-        (error) => finish(call, true, error),
-      );
+    const key = message[2];
+    const spec = message[3];
+    let fn = key === 0 ? undefined : byKey.get(key);
+    if (fn === undefined && spec !== undefined) fn = modules.get(spec)?.get(message[4]);
+    if (fn !== undefined) {
+      if (key !== 0) byKey.set(key, fn);
+      invoke(call, fn, message[5], message[6]);
+    } else if (spec === undefined) {
+      finish(call, true, new Error("anyts: the worker does not know the export of key " + key));
+    } else {
+      load(spec, message[4]).then((loaded) => {
+        if (key !== 0) byKey.set(key, loaded);
+        if (deferCalls) setImmediate(invoke, call, loaded, message[5], message[6]);
+        else invoke(call, loaded, message[5], message[6]);
+      }, (error) => finish(call, true, error));
     }
   }
   function invoke(call, fn, args, proxies) {

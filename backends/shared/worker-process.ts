@@ -7,8 +7,8 @@
  *
  * Measured facts (Node 20–24, Deno 2.9.6, Bun 1.4.5): `child.send` of a value that cannot
  * be cloned throws synchronously on Node and Bun, but asynchronously (an uncaught error)
- * on Deno, so on Deno each message is serialized first (v8.serialize, as the channel does:
- * it also refuses shared memory, which structuredClone accepts) to throw where it can be caught; the
+ * on Deno (it would crash the parent), so on Deno each message is checked first
+ * (`checkSerializable`) to throw where it can be caught; the
  * order of `exit` and `disconnect` differs (Node: disconnect first; Deno, Bun: exit
  * first), so the end is reported once both happened, after the last message.
  *
@@ -21,6 +21,41 @@ import type { RawWorker } from "../../src/backend/worker.ts";
 import { selfCommand } from "./self-command.ts";
 
 const ignore = (): void => {};
+
+/**
+ * Throws, as Deno's channel would asynchronously, when `message` cannot be serialized:
+ * structuredClone (~1 µs) catches what cannot be cloned, a bounded walk finds shared
+ * memory (which structuredClone accepts and the channel refuses), and only a message too
+ * big to walk pays for Deno's v8.serialize (~25 µs).
+ */
+function checkSerializable(message: unknown): void {
+  structuredClone(message);
+  const budget = { nodes: 10_000 };
+  const shared = holdsSharedMemory(message, budget);
+  if (shared === undefined) serialize(message);
+  else if (shared) throw new DOMException("#<SharedArrayBuffer> could not be cloned.", "DataCloneError");
+}
+
+/** Whether `value` holds a SharedArrayBuffer; `undefined` when the walk ran out of budget. */
+function holdsSharedMemory(value: unknown, budget: { nodes: number }): boolean | undefined {
+  if (value === null || typeof value !== "object") return false;
+  if (--budget.nodes < 0) return undefined;
+  if (value instanceof SharedArrayBuffer) return true;
+  if (ArrayBuffer.isView(value)) return value.buffer instanceof SharedArrayBuffer;
+  if (value instanceof ArrayBuffer || value instanceof Date || value instanceof RegExp) return false;
+  const items: Iterable<unknown> = Array.isArray(value)
+    ? value
+    : value instanceof Map
+    ? [...value.keys(), ...value.values()]
+    : value instanceof Set
+    ? value
+    : Object.values(value);
+  for (const item of items) {
+    const found = holdsSharedMemory(item, budget);
+    if (found !== false) return found;
+  }
+  return false;
+}
 
 /** Starts a child process of this runtime running the worker entry, over node:child_process IPC. */
 export function startChildProcess(): RawWorker {
@@ -50,7 +85,7 @@ export function startChildProcess(): RawWorker {
     id: child?.pid ?? -1,
     sync: undefined,
     post: (message) => {
-      if (cloneFirst) serialize(message);
+      if (cloneFirst) checkSerializable(message);
       // The callback takes the errors of a channel that closed meanwhile (the exit is
       // reported through `exit`), which would otherwise be `error` events.
       child.send(message as never, ignore);

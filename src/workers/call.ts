@@ -32,6 +32,7 @@ import {
   CALL,
   CANCEL,
   checkExportName,
+  exportKey,
   FLAG_CANCELLED,
   moduleSpecifier,
   reviveThrown,
@@ -133,10 +134,14 @@ export async function runInWorker(
         throw new Cancelled(source._cancelReason);
       }
     }
-    const call = new WorkerCall(pool, worker, `"${name}" of ${spec}`, cancellable, proxies === undefined ? undefined : callArgs);
+    const key = exportKey(spec, name);
+    const call = new WorkerCall(pool, worker, `"${name}" of ${spec}`, cancellable, proxies === undefined ? undefined : callArgs, key);
     worker.call = call;
     try {
-      worker.raw.post([CALL, call.id, spec, name, sent, proxies], transfer);
+      const message = worker.known.has(key)
+        ? [CALL, call.id, key, undefined, undefined, sent, proxies]
+        : [CALL, call.id, key, spec, name, sent, proxies];
+      worker.raw.post(message, transfer);
     } catch (error) {
       worker.call = undefined;
       pool.release(worker);
@@ -182,12 +187,13 @@ class WorkerCall implements CallSink {
   readonly #task: string;
   readonly #cancellable: boolean;
   readonly #fns: readonly unknown[] | undefined;
+  readonly #key: number;
   #outcome: Outcome | undefined = undefined;
   #abandoned = false;
   #events: (readonly unknown[])[] = [];
   #wake: (() => void) | undefined = undefined;
 
-  constructor(pool: WorkerPool, worker: PoolWorker, task: string, cancellable: boolean, fns: readonly unknown[] | undefined) {
+  constructor(pool: WorkerPool, worker: PoolWorker, task: string, cancellable: boolean, fns: readonly unknown[] | undefined, key: number) {
     lastCallId = lastCallId === 0x7fffffff ? 1 : lastCallId + 1;
     this.id = lastCallId;
     this.#pool = pool;
@@ -195,11 +201,14 @@ class WorkerCall implements CallSink {
     this.#task = task;
     this.#cancellable = cancellable;
     this.#fns = fns;
+    this.#key = key;
   }
 
   settle(kind: number, payload: unknown): void {
     if (this.#outcome !== undefined) return;
     this.#outcome = { kind, payload };
+    // It ran the export: later calls on this worker send only its key.
+    if (kind === VALUE) this.#worker.known.add(this.#key);
     this.#worker.call = undefined;
     this.#pool.release(this.#worker);
     this.#notify();

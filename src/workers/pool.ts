@@ -139,6 +139,8 @@ export class PoolWorker {
   dead = false;
   /** The uncaught error it reported before exiting, if any. */
   fault: unknown = undefined;
+  /** The keys of the exports it has run (later calls send only the key). */
+  readonly known: Set<number> = new Set();
   private readonly pool: WorkerPool;
 
   constructor(pool: WorkerPool, raw: RawWorker, flags: Int32Array | undefined) {

@@ -175,7 +175,7 @@ export class BlockingPortal implements Disposable {
     const flags = this.#flags;
     let seen = Atomics.load(flags, FLAG_PORTAL);
     try {
-      this.#raw.post([CALL, id, spec, name, args]);
+      this.#raw.post([CALL, id, 0, spec, name, args]);
     } catch (error) {
       throw argumentCloneError(where, args, undefined, error, "the portal's worker thread");
     }

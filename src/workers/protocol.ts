@@ -23,7 +23,11 @@ import {
 } from "../core/errors.ts";
 import { describeType } from "../core/options.ts";
 
-/** main → worker: `[CALL, id, module, exportName, args, proxyIndices?]`. */
+/**
+ * main → worker: `[CALL, id, key, module?, exportName?, args, proxyIndices?]`: `key` (0:
+ * none) names the export for later calls, which omit `module` and `exportName` once the
+ * worker has run it.
+ */
 export const CALL = 0;
 /** main → worker: `[CANCEL, id]`. */
 export const CANCEL = 1;
@@ -325,4 +329,14 @@ function reviveNested(nested: SerializedNested): unknown {
 /** The thrown value of a `[kind, payload]` pair. */
 export function reviveThrown(kind: number, payload: unknown): unknown {
   return kind === ERROR ? reviveError(payload as SerializedError) : payload;
+}
+
+const exportKeys = new Map<string, number>();
+
+/** The key of an export (see {@linkcode CALL}): one per module and export name, in this process. */
+export function exportKey(spec: string, exportName: string): number {
+  const id = `${spec}\0${exportName}`;
+  let key = exportKeys.get(id);
+  if (key === undefined) exportKeys.set(id, (key = exportKeys.size + 1));
+  return key;
 }
