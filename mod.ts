@@ -39,6 +39,16 @@ export {
   type SpawnOptions,
   type TimerHandle,
 } from "./src/backend/index.ts";
+export type {
+  RawSyncPort,
+  RawWorker,
+  RawWorkerExit,
+  RawWorkerKind,
+  StartWorkerOptions,
+  WorkerBackend,
+  WorkerResourceLimits,
+  WorkerTransferable,
+} from "./src/backend/worker.ts";
 export { currentBackend, run, type RunOptions } from "./src/core/run.ts";
 export type { Clock } from "./src/core/clock.ts";
 export { formatTaskTree, getRunningTasks } from "./src/core/introspection.ts";
@@ -177,3 +187,8 @@ export { ProcessReceiveStream, ProcessSendStream } from "./src/process/pipe-stre
 export { type CompletedProcess, runProcess, type RunProcessOptions } from "./src/process/run-process.ts";
 export type { SignalName } from "./src/signals/names.ts";
 export { openSignalReceiver, SignalReceiver } from "./src/signals/receiver.ts";
+export { toWorker, type ToWorker } from "./src/workers/to-worker.ts";
+export { toProcess, type ToProcess } from "./src/workers/to-process.ts";
+export type { WorkerRunOptions } from "./src/workers/call.ts";
+export { fromWorker, type FromWorker } from "./src/workers/from-worker.ts";
+export { BlockingPortal, type BlockingPortalOptions, startBlockingPortal } from "./src/workers/portal.ts";

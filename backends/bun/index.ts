@@ -30,6 +30,7 @@ import { connectStream, getaddrinfo, listenTcp, listenUnix, upgradeTls } from ".
 import { bunProcess } from "./process.ts";
 import { bunSignals } from "./signals.ts";
 import { createUdpSocket } from "./udp.ts";
+import { bunWorkers } from "./worker.ts";
 
 /**
  * The Bun backend.
@@ -57,4 +58,5 @@ export const bunBackend: Backend = {
   upgradeTls,
   process: bunProcess, // Bun.spawn (backends/bun/process.ts)
   signals: bunSignals, // process.on, Bun's own (backends/bun/signals.ts)
+  workers: bunWorkers, // node:worker_threads and Bun.spawn (backends/bun/worker.ts)
 };

@@ -21,6 +21,7 @@ import { type Backend, type RawUdpSocket, standardClock } from "../../src/backen
 import { connectTcp, connectUnix, listenTcp, listenUnix, loadFallback } from "./net.ts";
 import { denoProcess } from "./process.ts";
 import { denoSignals } from "./signals.ts";
+import { denoWorkers } from "./worker.ts";
 
 /**
  * The Deno backend.
@@ -43,4 +44,5 @@ export const denoBackend: Backend = {
   startTls: (transport, options) => import("../shared/tls-engine.ts").then((engine) => engine.startTls(transport, options)),
   process: denoProcess, // Deno.Command (backends/deno/process.ts)
   signals: denoSignals, // Deno.addSignalListener (backends/deno/signals.ts)
+  workers: denoWorkers, // node:worker_threads and node:child_process, each named why (backends/deno/worker.ts)
 };

@@ -10,6 +10,7 @@ import { nodeProcess } from "./process.ts";
 import { nodeSignals } from "./signals.ts";
 import { upgradeTls } from "./tls.ts";
 import { createUdpSocket } from "./udp.ts";
+import { nodeWorkers } from "./worker.ts";
 
 /**
  * The Node backend.
@@ -31,4 +32,5 @@ export const nodeBackend: Backend = {
   upgradeTls,
   process: nodeProcess, // node:child_process (backends/node/process.ts)
   signals: nodeSignals, // process.on and os.constants.signals (backends/node/signals.ts)
+  workers: nodeWorkers, // node:worker_threads and node:child_process (backends/node/worker.ts)
 };

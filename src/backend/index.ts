@@ -19,11 +19,22 @@ import type { RawListener, RawSocket, RawUdpSocket } from "./net.ts";
 import type { RawTlsSocket, TlsEngineOptions, TlsTransport } from "./tls.ts";
 import { lazyProcessBackend, type ProcessBackend } from "./process.ts";
 import { lazySignalsBackend, type SignalsBackend } from "./signals.ts";
+import { delegatingWorkerBackend, type WorkerBackend } from "./worker.ts";
 
 export type { RawListener, RawSocket, RawUdpSocket, SocketInfo } from "./net.ts";
 export type { RawTlsSocket, TlsEngineOptions, TlsSessionInfo, TlsTransport } from "./tls.ts";
 export type { ProcessBackend, RawPipeReader, RawPipeWriter, RawProcess, RawStdio, SpawnOptions } from "./process.ts";
 export type { SignalsBackend } from "./signals.ts";
+export type {
+  RawSyncPort,
+  RawWorker,
+  RawWorkerExit,
+  RawWorkerKind,
+  StartWorkerOptions,
+  WorkerBackend,
+  WorkerResourceLimits,
+  WorkerTransferable,
+} from "./worker.ts";
 
 /**
  * What a runtime adapter provides to the core: the clock and timers, and the network I/O
@@ -115,6 +126,8 @@ export interface Backend {
   readonly process: ProcessBackend;
   /** OS signals of this process: handlers, numbers, keep-alive, exit (src/backend/signals.ts). */
   readonly signals: SignalsBackend;
+  /** Worker threads and child processes of this runtime, for `toWorker`, `toProcess` and the BlockingPortal. */
+  readonly workers: WorkerBackend;
 }
 
 /**
@@ -230,6 +243,7 @@ export const provisionalBackend: Backend = {
   startTls: (...args) => loadNative().then((backend) => backend.startTls(...args)),
   process: lazyProcessBackend(loadNative),
   signals: lazySignalsBackend(loadNative),
+  workers: delegatingWorkerBackend(() => loadNative()),
 };
 
 function loadNative(): Promise<Backend> {
