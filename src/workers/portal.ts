@@ -155,7 +155,7 @@ export class BlockingPortal implements Disposable {
    */
   call<R = unknown>(module: string | URL, exportName: string, ...args: unknown[]): R {
     const where = "BlockingPortal.call";
-    if (this.#closed) throw new ClosedResourceError(`${where}: the portal is closed`);
+    if (this.#closed) throw new ClosedResourceError("BlockingPortal", `${where} after close()`);
     const spec = moduleSpecifier(module, where);
     const name = checkExportName(exportName, where);
     const task = `"${name}" of ${spec}`;

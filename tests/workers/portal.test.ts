@@ -120,7 +120,7 @@ describe("BlockingPortal", () => {
     kept.close();
     const error = thrown(() => kept.call(work, "echo", 1));
     expect(error).toBeInstanceOf(ClosedResourceError);
-    expect(error.message).toBe("BlockingPortal.call: the portal is closed");
+    expect(error.message).toBe("BlockingPortal is closed: BlockingPortal.call after close()");
     const direct = new BlockingPortal();
     expect(direct.call(work, "echo", "constructed")).toBe("constructed");
     direct.close();
