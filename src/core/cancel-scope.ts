@@ -12,6 +12,7 @@ import { type Backend, getAvailableBackends, loadBackend, provisionalBackend } f
 import { type Frame, frameStorage, type TaskIdentity, type TaskInfo } from "./context.ts";
 import type { DeadlineEntry } from "./deadline-queue.ts";
 import { Cancelled } from "./errors.ts";
+import { type Finalizer, finalizerFailure, NO_ERROR, runFinalizers } from "./finalizers.ts";
 import { checkOptions } from "./options.ts";
 import { RootTask, RunState } from "./run-state.ts";
 
@@ -89,6 +90,8 @@ export class CancelScope implements DeadlineEntry {
   _nextSibling: CancelScope | undefined = undefined;
   /** @ignore */
   _waiters: Set<Waker> | undefined = undefined;
+  /** @ignore Cleanups of resources opened in the scope, run when it exits (finalizers.ts). */
+  _finalizers: Set<Finalizer> | undefined = undefined;
   /** @ignore */
   _state: number = IDLE;
   /** @ignore */
@@ -148,6 +151,9 @@ export class CancelScope implements DeadlineEntry {
   /**
    * Runs `fn` inside this scope and resolves to its result, or to `undefined` if the scope
    * caught the cancellation it caused. Throws if the scope was entered before.
+   * Resources opened directly in the scope and still open once `fn` has settled (a child
+   * process nobody waited for) are cleaned up, shielded, before `run` settles: a process
+   * is killed and reaped. If that cleanup fails, its error is raised.
    *
    * @example
    * ```ts
@@ -176,11 +182,13 @@ export class CancelScope implements DeadlineEntry {
       return this._leaveWithError(error);
     }
     if (!isThenable(value)) {
+      if (this._finalizers !== undefined) return this._finalizeAndLeave(value, NO_ERROR);
       this._exit();
       return Promise.resolve(value);
     }
     return Promise.resolve(value).then(
       (result) => {
+        if (this._finalizers !== undefined) return this._finalizeAndLeave(result, NO_ERROR);
         this._exit();
         return result;
       },
@@ -190,9 +198,45 @@ export class CancelScope implements DeadlineEntry {
 
   /** @ignore Leaves the scope with `error`: resolves to undefined if the scope caught it. */
   _leaveWithError(error: unknown): Promise<undefined> {
+    if (this._finalizers !== undefined) return this._finalizeAndLeave(undefined, error);
     const caught = this._catches(error);
     this._exit();
     return caught ? Promise.resolve(undefined) : Promise.reject(error);
+  }
+
+  /**
+   * @ignore The exit of a scope that has finalizers (the slow path): runs them, then leaves
+   * with `result`, or `error` if it is not `NO_ERROR`, unless a finalizer failed: then
+   * with {@linkcode finalizerFailure}.
+   */
+  async _finalizeAndLeave<T>(result: T, error: unknown): Promise<T | undefined> {
+    const errors = await this._finalize();
+    if (errors.length !== 0) {
+      this._exit();
+      throw finalizerFailure(error, errors);
+    }
+    if (error !== NO_ERROR) return this._leaveWithError(error);
+    this._exit();
+    return result;
+  }
+
+  /** @ignore Runs the finalizers registered with this exiting scope; resolves to their errors. */
+  _finalize(): Promise<unknown[]> {
+    return runFinalizers(this, () => new CancelScope({ shield: true }));
+  }
+
+  /**
+   * @ignore The scope that owns resources opened in this one: itself while it is active,
+   * else the nearest enclosing scope still active; `undefined` for the implicit root (which
+   * never exits).
+   */
+  _owner(): CancelScope | undefined {
+    let scope: CancelScope | undefined = this;
+    while (scope._state !== ACTIVE) {
+      scope = scope._parent;
+      if (scope === undefined) return undefined;
+    }
+    return scope._parent === undefined ? undefined : scope;
   }
 
   /**

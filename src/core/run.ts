@@ -7,6 +7,7 @@ import { type BackendName, getAvailableBackends, loadBackend } from "../backend/
 import { CancelScope, currentFrame, currentScope } from "./cancel-scope.ts";
 import type { Clock } from "./clock.ts";
 import { frameStorage } from "./context.ts";
+import { finalizerFailure, NO_ERROR } from "./finalizers.ts";
 import { checkOptions } from "./options.ts";
 import { RootTask, RunState } from "./run-state.ts";
 import type { SignalName } from "../signals/names.ts";
@@ -52,6 +53,10 @@ const RUN_OPTIONS: readonly (keyof RunOptions)[] = ["backend", "signal", "clock"
  * returns, even while every task waits only on anyts (an event, `sleepForever()`): outside
  * a run, only pending timers and I/O keep it alive, as with plain promises.
  *
+ * Resources opened at the top level of the run (in its root scope) and still open when
+ * `fn` has returned — a child process nobody waited for — are cleaned up (a process is
+ * killed and reaped) before `run` settles.
+ *
  * @example
  * ```ts
  * import { currentBackend, run, sleep } from "@anyts/anyts";
@@ -95,10 +100,16 @@ export async function run<T>(fn: () => Promise<T> | T, options?: RunOptions): Pr
   scope._run = state;
   scope._task = root;
   try {
-    return await frameStorage.run(scope, fn);
-  } catch (error) {
-    if (scope._catches(error)) throw signal!.reason;
-    throw error;
+    let result: T;
+    try {
+      result = await frameStorage.run(scope, fn);
+    } catch (error) {
+      if (scope._finalizers !== undefined) await finalizeRoot(scope, error);
+      if (scope._catches(error)) throw signal!.reason;
+      throw error;
+    }
+    if (scope._finalizers !== undefined) await finalizeRoot(scope, NO_ERROR);
+    return result;
   } finally {
     scope._exit();
     root._done = true;
@@ -107,6 +118,15 @@ export async function run<T>(fn: () => Promise<T> | T, options?: RunOptions): Pr
     clock?._detach(state);
     signals?.[Symbol.dispose]();
   }
+}
+
+/**
+ * Cleans up what resources opened at the top level of the run left open (finalizers.ts);
+ * throws if a cleanup failed (with the error `fn` failed with, unless that is `NO_ERROR`).
+ */
+async function finalizeRoot(scope: CancelScope, error: unknown): Promise<void> {
+  const errors = await scope._finalize();
+  if (errors.length !== 0) throw finalizerFailure(error, errors);
 }
 
 /**

@@ -7,6 +7,7 @@
 import { CancelScope, currentFrame, isThenable } from "./cancel-scope.ts";
 import { type Frame, frameStorage, type TaskIdentity } from "./context.ts";
 import { Cancelled, TaskGroupError, withCallSite } from "./errors.ts";
+import { finalizerFailure, NO_ERROR } from "./finalizers.ts";
 import { checkOptions } from "./options.ts";
 import { Task, TASK_CANCELLED, TASK_FAILED, TASK_FINISHED, type TaskHandle, type TaskOutcome } from "./task.ts";
 import { beginUncancellableWait, endUncancellableWait } from "./wait.ts";
@@ -315,6 +316,10 @@ function startTask(group: TaskGroupImpl, task: Task<unknown>): void {
 }
 
 function endTask(group: TaskGroupImpl, task: Task<unknown>, result: unknown, failed: boolean): void {
+  if (task._ownsScope && task._scope._finalizers !== undefined) {
+    finalizeTask(group, task, result, failed);
+    return;
+  }
   // A Cancelled is the task's cancellation only if its scope really is cancelled.
   const outcome = !failed
     ? TASK_FINISHED
@@ -323,6 +328,18 @@ function endTask(group: TaskGroupImpl, task: Task<unknown>, result: unknown, fai
     : TASK_FAILED;
   if (task._ownsScope) task._scope._exit();
   group._taskDone(task, outcome, result);
+}
+
+/**
+ * The end of a task whose own scope (spawn, start) has finalizers: they run while the task
+ * still counts as alive; a finalizer's error makes the task fail with it (see
+ * `finalizerFailure`), so it reaches the group's TaskGroupError (or the caller of `start`).
+ */
+function finalizeTask(group: TaskGroupImpl, task: Task<unknown>, result: unknown, failed: boolean): void {
+  task._scope._finalize().then((errors) => {
+    if (errors.length === 0) endTask(group, task, result, failed);
+    else endTask(group, task, finalizerFailure(failed ? result : NO_ERROR, errors), true);
+  });
 }
 
 /**
@@ -337,6 +354,10 @@ function endTask(group: TaskGroupImpl, task: Task<unknown>, result: unknown, fai
  *   that cancellation and resolves to `fn`'s result, or `undefined` if `fn` was
  *   interrupted. Cancellation from outside propagates as {@linkcode Cancelled} once every
  *   task has finished.
+ * - Resources opened in the group's own scope (by the body or a `startSoon` task) and
+ *   still open once every task has finished — a child process nobody waited for — are then
+ *   cleaned up (a process is killed and reaped) before the group exits; an error of that
+ *   cleanup joins the {@linkcode TaskGroupError}.
  *
  * @example
  * ```ts
@@ -377,6 +398,10 @@ export async function taskGroup<T>(fn: (tg: TaskGroup) => Promise<T> | T): Promi
     });
   }
   group._closed = true;
+  // Then what resources opened in the group's scope left to clean up (finalizers.ts).
+  if (scope._finalizers !== undefined) {
+    for (const error of await scope._finalize()) group._errors.push(error);
+  }
   scope._exit();
   if (group._errors.length !== 0) throw withCallSite(new TaskGroupError(group._errors), entry.stack);
   if (bodyCancelled !== undefined) {

@@ -86,7 +86,7 @@ export async function resolveHost(host: string, family: 0 | 4 | 6): Promise<Arra
   }
   const name = asciiHost(host);
   const backend = scope._backend;
-  const found = await openCancellable(() => backend.getaddrinfo(name, family), () => {}, scope);
+  const found = await openCancellable(() => backend.getaddrinfo(name, family), () => {}, scope, "getaddrinfo");
   const seen = new Set<string>();
   const unique: Array<{ address: string; family: 4 | 6 }> = [];
   for (const entry of found) {

@@ -75,6 +75,8 @@ export async function happyEyeballs(
           const socket = await openCancellable(
             (signal) => backend.connectTcp(address, port, localHost === undefined ? { signal } : { localHost, signal }),
             (late) => late.close(),
+            undefined,
+            `connectTcp (${address})`,
           );
           if (winner === undefined) {
             winner = socket;

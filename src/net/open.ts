@@ -11,12 +11,14 @@ import { waitCancellable } from "../core/wait.ts";
  * @ignore Waits for `start(signal)` as a checkpoint. If the wait is cancelled, `signal`
  * aborts (the backend abandons the attempt) and a resource that still arrives is passed to
  * `dispose`, so nothing opened outlives the cancelled caller. `start` is not called at
- * all when the scope is already cancelled.
+ * all when the scope is already cancelled. `what` is what formatTaskTree shows the waiting
+ * task blocked in.
  */
 export function openCancellable<T>(
   start: (signal: AbortSignal) => Promise<T>,
   dispose: (resource: T) => void,
   scope: CancelScope = currentScope(),
+  what: string = "opening",
 ): Promise<T> {
   return waitCancellable<T>((resolve, reject) => {
     const controller = new AbortController();
@@ -40,5 +42,5 @@ export function openCancellable<T>(
       abandoned = true;
       controller.abort();
     };
-  }, scope);
+  }, scope, what);
 }

@@ -128,7 +128,7 @@ export class SocketListener extends ListenerBase<SocketStream> {
       this._reject = reject;
       if (!this._inFlight) this._acceptRaw();
       return this._disarm;
-    }, scope);
+    }, scope, "SocketListener.accept");
     return new SocketStream(raw);
   }
 

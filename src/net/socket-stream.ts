@@ -281,7 +281,7 @@ export class SocketStream extends ByteStreamBase {
       }
       // A socket that broke cannot send EOF; nothing is lost by ignoring that (as AnyIO).
       closing.then(resolve, () => resolve());
-    }, scope);
+    }, scope, "SocketStream.sendEof");
   }
 
   /**

@@ -243,6 +243,7 @@ export async function createTcpListener(options?: CreateTcpListenerOptions): Pro
             () => backend.listenTcp({ host, port, backlog, reuseAddress, ipv6Only: host.includes(":") }),
             (late) => late.close(),
             scope,
+            "createTcpListener",
           );
         } catch (error) {
           // A wildcard address of a family the system lacks (no IPv6, say) is skipped.

@@ -84,7 +84,7 @@ class DatagramPort {
       this.reject = reject;
       if (!this.inFlight) this.receiveRaw();
       return this.clear;
-    }, scope);
+    }, scope, "UDPSocket.receive");
   }
 
   async send(data: Uint8Array, host?: string, port?: number): Promise<void> {
@@ -109,7 +109,7 @@ class DatagramPort {
           sending = Promise.reject(error);
         }
         sending.then(resolve, (error) => reject(this.closed ? new ClosedResourceError("the UDP socket") : error));
-      }, scope);
+      }, scope, "UDPSocket.send");
     } finally {
       this.sending = false;
     }
@@ -444,7 +444,7 @@ async function openUdp(
     reuseAddress,
     ...(remoteAddress === undefined ? {} : { remote: remoteAddress }),
   };
-  return await openCancellable(() => backend.createUdpSocket(request), (late) => late.close(), scope);
+  return await openCancellable(() => backend.createUdpSocket(request), (late) => late.close(), scope, "createUdpSocket");
 }
 
 /**

@@ -27,7 +27,7 @@ export async function connectUnix(path: string): Promise<SocketStream> {
   validateHost(path, "path");
   const scope = currentScope();
   const backend = scope._backend;
-  const raw = await openCancellable((signal) => backend.connectUnix(path, { signal }), (late) => late.close(), scope);
+  const raw = await openCancellable((signal) => backend.connectUnix(path, { signal }), (late) => late.close(), scope, "connectUnix");
   return new SocketStream(raw);
 }
 
@@ -66,6 +66,6 @@ export async function createUnixListener(path: string, options?: CreateUnixListe
   const backlog = validateBacklog(options?.backlog ?? 65536);
   const scope = currentScope();
   const backend = scope._backend;
-  const raw = await openCancellable(() => backend.listenUnix(path, { backlog }), (late) => late.close(), scope);
+  const raw = await openCancellable(() => backend.listenUnix(path, { backlog }), (late) => late.close(), scope, "createUnixListener");
   return new SocketListener(raw);
 }

@@ -15,13 +15,16 @@ import {
   ClosedResourceError,
   EndOfStream,
 } from "../core/errors.ts";
-import { waitCancellable } from "../core/wait.ts";
+import type { TaskIdentity } from "../core/context.ts";
+import { _addWaiter, _removeWaiter, waitCancellable } from "../core/wait.ts";
 import { ByteReceiveStreamBase, ByteSendStreamBase, validateMaxBytes } from "../streams/types.ts";
 
 const resolved: Promise<void> = Promise.resolve();
 
 /** How much a raw read may bring at once; a smaller receive takes from what is left. */
 const READ_SIZE = 256 * 1024;
+
+function noop(): void {}
 
 function broken(what: string, cause: unknown): BrokenResourceError {
   const detail = cause instanceof Error ? `: ${cause.message}` : "";
@@ -66,18 +69,28 @@ export class ProcessReceiveStream extends ByteReceiveStreamBase {
   #resolve: ((chunk: Uint8Array<ArrayBuffer>) => void) | undefined = undefined;
   #reject: ((error: unknown) => void) | undefined = undefined;
   #max = 0;
+  /** The scope and task of the waiting receive (the blocked-task bookkeeping of wait.ts). */
   #scope: CancelScope | undefined = undefined;
+  #task: TaskIdentity | undefined = undefined;
+  #onFinished: () => void;
 
   /**
    * @internal Made by `openProcess`.
    *
    * @param raw the backend's pipe end
    * @param what `"stdout"` or `"stderr"`, for messages
+   * @param onFinished called when the stream is closed or has reached its end
    */
-  constructor(raw: RawPipeReader, what: string) {
+  constructor(raw: RawPipeReader, what: string, onFinished: () => void = noop) {
     super();
     this.#raw = raw;
     this.#what = what;
+    this.#onFinished = onFinished;
+  }
+
+  /** @internal Whether the parent is done with the pipe: closed, or read to its end. */
+  get _finished(): boolean {
+    return this.#closed || this.#eof;
   }
 
   /**
@@ -107,7 +120,7 @@ export class ProcessReceiveStream extends ByteReceiveStreamBase {
     if (this.#error !== undefined) return Promise.reject(broken(this.#what, this.#error));
     if (this.#eof) return Promise.reject(new EndOfStream());
     this.#max = maxBytes;
-    (scope._waiters ??= new Set()).add(this.#onCancelled);
+    this.#task = _addWaiter(scope, this.#onCancelled, `ProcessReceiveStream.receive (${this.#what})`);
     this.#scope = scope;
     const receiving = new Promise<Uint8Array<ArrayBuffer>>(this.#executor);
     if (!this.#reading) this.#read();
@@ -133,6 +146,7 @@ export class ProcessReceiveStream extends ByteReceiveStreamBase {
     this.#clearReceiver();
     this.#raw.close();
     reject?.(new ClosedResourceError("ProcessReceiveStream"));
+    if (!this.#eof) this.#onFinished();
     return resolved;
   }
 
@@ -146,7 +160,8 @@ export class ProcessReceiveStream extends ByteReceiveStreamBase {
     const scope = this.#scope;
     if (scope !== undefined) {
       this.#scope = undefined;
-      scope._waiters?.delete(this.#onCancelled);
+      _removeWaiter(scope, this.#onCancelled, this.#task!);
+      this.#task = undefined;
     }
   }
 
@@ -181,6 +196,7 @@ export class ProcessReceiveStream extends ByteReceiveStreamBase {
         this.#clearReceiver();
         reject(new EndOfStream());
       }
+      this.#onFinished();
       return;
     }
     this.#leftover = chunk; // never empty (the RawPipeReader contract)
@@ -245,18 +261,30 @@ export class ProcessSendStream extends ByteSendStreamBase {
   #error: unknown = undefined;
   #closed = false;
   #eofSent = false;
+  /** `sendEof()` has closed the pipe. */
+  #ended = false;
   #resolve: (() => void) | undefined = undefined;
   #reject: ((error: unknown) => void) | undefined = undefined;
+  /** The scope and task of the waiting send (the blocked-task bookkeeping of wait.ts). */
   #scope: CancelScope | undefined = undefined;
+  #task: TaskIdentity | undefined = undefined;
+  #onFinished: () => void;
 
   /**
    * @internal Made by `openProcess`.
    *
    * @param raw the backend's pipe end
+   * @param onFinished called when the pipe is closed (by `aclose()` or `sendEof()`)
    */
-  constructor(raw: RawPipeWriter) {
+  constructor(raw: RawPipeWriter, onFinished: () => void = noop) {
     super();
     this.#raw = raw;
+    this.#onFinished = onFinished;
+  }
+
+  /** @internal Whether the parent is done with the pipe: closed, or ended by `sendEof()`. */
+  get _finished(): boolean {
+    return this.#closed || this.#ended;
   }
 
   /**
@@ -288,7 +316,7 @@ export class ProcessSendStream extends ByteSendStreamBase {
       // Taken at once (the runtime's write completed synchronously): done.
       if (!this.#writing) return this.#error === undefined ? resolved : Promise.reject(broken("stdin", this.#error));
     }
-    (scope._waiters ??= new Set()).add(this.#onCancelled);
+    this.#task = _addWaiter(scope, this.#onCancelled, "ProcessSendStream.send");
     this.#scope = scope;
     return new Promise<void>(this.#executor);
   }
@@ -323,11 +351,17 @@ export class ProcessSendStream extends ByteSendStreamBase {
         } catch {
           ending = resolved;
         }
-        ending.then(resolve, () => resolve());
+        const ended = () => {
+          const finished = this._finished;
+          this.#ended = true;
+          if (!finished) this.#onFinished();
+          resolve();
+        };
+        ending.then(ended, ended);
       };
       if (this.#writing) this.#afterWrite = end;
       else end();
-    }, scope);
+    }, scope, "ProcessSendStream.sendEof");
   }
 
   /**
@@ -353,6 +387,7 @@ export class ProcessSendStream extends ByteSendStreamBase {
     const afterWrite = this.#afterWrite;
     this.#afterWrite = undefined;
     afterWrite?.();
+    if (!this.#ended) this.#onFinished();
     return resolved;
   }
 
@@ -366,7 +401,8 @@ export class ProcessSendStream extends ByteSendStreamBase {
     const scope = this.#scope;
     if (scope !== undefined) {
       this.#scope = undefined;
-      scope._waiters?.delete(this.#onCancelled);
+      _removeWaiter(scope, this.#onCancelled, this.#task!);
+      this.#task = undefined;
     }
   }
 

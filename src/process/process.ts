@@ -6,15 +6,21 @@
  */
 import type { RawProcess } from "../backend/process.ts";
 import type { SignalsBackend } from "../backend/signals.ts";
+import type { TimerHandle } from "../backend/index.ts";
 import { CancelScope, currentScope, type Waker } from "../core/cancel-scope.ts";
 import { Cancelled } from "../core/errors.ts";
+import { _addFinalizer, _removeFinalizer } from "../core/finalizers.ts";
 import { moveOnAt } from "../core/timeouts.ts";
-import { checkpoint, currentTime, sleep } from "../core/time.ts";
+import { checkpoint, currentTime } from "../core/time.ts";
 import { waitCancellable } from "../core/wait.ts";
 import { type SignalName, validateSignalName } from "../signals/names.ts";
 import { ProcessReceiveStream, ProcessSendStream } from "./pipe-streams.ts";
 
-/** How often the kill sequence looks for what is left of a process group. */
+/**
+ * How often the kill sequence looks for what is left of a process group, in real time:
+ * the poll watches other processes, not the run's clock (the grace period it runs in is a
+ * deadline, and follows the clock, virtual or not).
+ */
 const GROUP_POLL_MS = 10;
 
 /** @internal What `openProcess` passes to a new {@linkcode Process}. */
@@ -48,8 +54,15 @@ export interface ProcessInit {
  *   {@linkcode Cancelled}. When the scope the process was opened in is cancelled while the
  *   child runs, the same sequence starts even if no task waits for it, so no child
  *   outlives a cancelled task group. (To shut a child down yourself, e.g. by writing
- *   "quit" to it, open it in a scope whose cancellation should not reach it: a shielded
- *   one.)
+ *   "quit" to it, open it in a scope whose cancellation should not reach it, a shielded
+ *   one, and shut it down before that scope exits.)
+ * - No child outlives the scope it was opened in (the task group's scope for the body and
+ *   its `startSoon` tasks, a `spawn`ed task's own scope, a `CancelScope`, the root of a
+ *   `run`): when that scope exits normally while the child still runs and nobody waited
+ *   for it or closed it, the child gets the same sequence (`killSignal`, SIGKILL after
+ *   `forceKillAfter`), is reaped, and the pipes the parent left open are closed; the scope
+ *   is left only then (a task group: after every task has finished). A process opened
+ *   outside every `run` and scope belongs to nobody: wait for it or close it yourself.
  * - `aclose()` (and `await using`) closes the pipes (the child reads end of file on its
  *   stdin; one still writing gets SIGPIPE) and waits for the child to exit. When leaving an
  *   `await using` block, `[Symbol.asyncDispose]` does what `aclose()` does but does not
@@ -80,6 +93,8 @@ export class Process implements AsyncDisposable {
   #returncode: number | null = null;
   #exited: Promise<number>;
   #killing: Promise<void> | undefined = undefined;
+  /** The scope whose exit kills and closes what is left of the child, until it is all closed. */
+  #owner: CancelScope | undefined;
 
   /**
    * @internal Made by `openProcess`, in the scope the process belongs to.
@@ -92,13 +107,16 @@ export class Process implements AsyncDisposable {
     this.#init = init;
     this.pid = raw.pid;
     this.args = init.args;
-    this.stdin = raw.stdin === null ? null : new ProcessSendStream(raw.stdin);
-    this.stdout = raw.stdout === null ? null : new ProcessReceiveStream(raw.stdout, "stdout");
-    this.stderr = raw.stderr === null ? null : new ProcessReceiveStream(raw.stderr, "stderr");
-    // The cancellation of the opening scope terminates the child. The reaction is
-    // registered here, so the kill sequence runs in the opening frame (its shielded scopes
-    // go under the opening scope, whoever cancelled it).
-    const scope = currentScope();
+    this.stdin = raw.stdin === null ? null : new ProcessSendStream(raw.stdin, this.#release);
+    this.stdout = raw.stdout === null ? null : new ProcessReceiveStream(raw.stdout, "stdout", this.#release);
+    this.stderr = raw.stderr === null ? null : new ProcessReceiveStream(raw.stderr, "stderr", this.#release);
+    // The exit of the opening scope kills and closes what is left (finalizers.ts).
+    this.#owner = _addFinalizer(currentScope(), this.#finalize);
+    // The cancellation of that scope terminates the child at once, in the background. The
+    // reaction is registered here, so the kill sequence runs in the opening frame (its
+    // shielded scopes go under the opening scope, whoever cancelled it). It is a watcher,
+    // not a wait: no task is blocked in it, so it is not counted (_addWaiter) as one.
+    const scope = this.#owner ?? currentScope();
     let onCancelled!: () => void;
     new Promise<void>((resolve) => (onCancelled = resolve)).then(() => this._terminateAndReap());
     const guard: Waker = () => {
@@ -109,6 +127,7 @@ export class Process implements AsyncDisposable {
     this.#exited = raw.exited.then((returncode) => {
       this.#returncode = returncode;
       scope._waiters?.delete(guard);
+      this.#release();
       return returncode;
     });
   }
@@ -148,7 +167,7 @@ export class Process implements AsyncDisposable {
     if (returncode !== null) return checkpoint().then(() => returncode);
     return waitCancellable<number>((resolve) => {
       this.#exited.then(resolve);
-    }).catch((error: unknown) => this.#terminateOnCancelled(error));
+    }, undefined, "Process.wait").catch((error: unknown) => this.#terminateOnCancelled(error));
   }
 
   /**
@@ -258,6 +277,24 @@ export class Process implements AsyncDisposable {
     return this.#init.signals.signalNumber(signal);
   }
 
+  /** What the opening scope's exit does with a child left open: kill, reap, close the pipes. */
+  #finalize = async (): Promise<void> => {
+    this.#owner = undefined;
+    if (this.#returncode === null) await this._terminateAndReap();
+    await this.stdin?.aclose();
+    await this.stdout?.aclose();
+    await this.stderr?.aclose();
+  };
+
+  /** Takes the finalizer back once the child is reaped and every pipe is closed or at its end. */
+  #release = (): void => {
+    const owner = this.#owner;
+    if (owner === undefined || this.#returncode === null) return;
+    if (this.stdin?._finished === false || this.stdout?._finished === false || this.stderr?._finished === false) return;
+    this.#owner = undefined;
+    _removeFinalizer(owner, this.#finalize);
+  };
+
   async #terminateOnCancelled(error: unknown): Promise<never> {
     if (error instanceof Cancelled) await this._terminateAndReap();
     throw error;
@@ -276,9 +313,7 @@ export class Process implements AsyncDisposable {
     }
     if (processGroup && this.#raw.groupAlive()) {
       // The leader is gone; its descendants get what is left of the grace period.
-      await moveOnAt(deadline, async () => {
-        while (this.#raw.groupAlive()) await sleep(GROUP_POLL_MS);
-      }, { shield: true });
+      await moveOnAt(deadline, () => this.#waitGroupGone(), { shield: true });
       this.#raw.kill("SIGKILL", true);
     }
   }
@@ -286,6 +321,23 @@ export class Process implements AsyncDisposable {
   #waitExited(): Promise<number> {
     return waitCancellable<number>((resolve) => {
       this.#exited.then(resolve);
-    });
+    }, undefined, "Process.wait (terminating)");
+  }
+
+  /** Waits until no process is left in the child's group, polling every GROUP_POLL_MS of real time. */
+  #waitGroupGone(): Promise<void> {
+    const backend = currentScope()._backend;
+    return waitCancellable<void>((resolve) => {
+      let timer: TimerHandle | undefined;
+      const poll = (): void => {
+        timer = undefined;
+        if (this.#raw.groupAlive()) timer = backend.setTimer(GROUP_POLL_MS, poll);
+        else resolve();
+      };
+      poll();
+      return () => {
+        if (timer !== undefined) backend.clearTimer(timer);
+      };
+    }, undefined, "Process.wait (process group)");
   }
 }

@@ -105,7 +105,7 @@ export class SignalReceiver implements AsyncIterable<SignalName>, Disposable {
         if (index !== -1) this.#waiters.splice(index, 1);
         this.#updateKeepAlive();
       };
-    });
+    }, undefined, "SignalReceiver.receive");
   }
 
   /**

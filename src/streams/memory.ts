@@ -142,7 +142,7 @@ class MemoryObjectStreamState<T> {
           this.senders.retain(isActive);
         }
       };
-    }, scope);
+    }, scope, "MemoryObjectSendStream.send");
   }
 
   waitToReceive(scope: ReturnType<typeof currentScope>): Promise<T> {
@@ -158,7 +158,7 @@ class MemoryObjectStreamState<T> {
           this.receivers.retain(isActive);
         }
       };
-    }, scope);
+    }, scope, "MemoryObjectReceiveStream.receive");
   }
 
   statistics(): MemoryObjectStreamStatistics {

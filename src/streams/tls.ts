@@ -31,11 +31,14 @@ export type { TLSOptions } from "./tls-options.ts";
 
 function noop(): void {}
 
-/** Waits for `promise` unless the current scope is cancelled; `promise` keeps running then. */
-function waitFor<T>(promise: Promise<T>, scope: CancelScope = currentScope()): Promise<T> {
+/**
+ * Waits for `promise` unless the current scope is cancelled; `promise` keeps running then.
+ * `what` is what formatTaskTree shows the waiting task blocked in.
+ */
+function waitFor<T>(promise: Promise<T>, scope: CancelScope, what: string): Promise<T> {
   return waitCancellable<T>((resolve, reject) => {
     promise.then(resolve, reject);
-  }, scope);
+  }, scope, what);
 }
 
 /** Closes `stream` in a cancelled scope: no waiting, as AnyIO's `aclose_forcefully`. */
@@ -448,7 +451,7 @@ export class TLSStream extends ByteStreamBase {
   /** @ignore Waits for `writing` (tracked by `_write`, or close_notify's). */
   async _waitWrite(writing: Promise<void>, scope: CancelScope): Promise<void> {
     try {
-      await waitFor(writing, scope);
+      await waitFor(writing, scope, "TLSStream.send");
     } catch (error) {
       if (error instanceof Cancelled) throw error;
       this._checkUsable();
@@ -534,7 +537,7 @@ export class TLSStream extends ByteStreamBase {
       await this._afterPendingWrite(scope);
       const unwrapping = this._raw.unwrap();
       unwrapping.catch(noop);
-      const leftover = await waitFor(unwrapping, scope);
+      const leftover = await waitFor(unwrapping, scope, "TLSStream.unwrap");
       await this._stopPump();
       this._state = "unwrapped";
       return [this.transportStream, leftover.slice()]; // the caller's own bytes
@@ -569,7 +572,7 @@ export class TLSStream extends ByteStreamBase {
     const scope = currentScope();
     if (wasOpen && this.standardCompatible && this._error === undefined && scope._cancelledBy() === undefined) {
       try {
-        await waitFor(this._raw.closeWrite(), scope);
+        await waitFor(this._raw.closeWrite(), scope, "TLSStream.aclose (close_notify)");
       } catch {
         // The peer may be gone, or the caller cancelled: close anyway.
       }
@@ -695,7 +698,7 @@ async function startSession(
   }
   starting.catch(noop);
   try {
-    const raw = await waitFor(starting, outer);
+    const raw = await waitFor(starting, outer, "TLSStream.wrap (handshake)");
     return new TLSStream(transport, raw, pump, checked.standardCompatible, checked.engine.serverSide);
   } catch (error) {
     controller.abort(new Cancelled());
@@ -734,7 +737,7 @@ function startNativeSession(
   handshake.catch(noop);
   return (async () => {
     try {
-      const raw = await waitFor(handshake, outer);
+      const raw = await waitFor(handshake, outer, "TLSStream.wrap (handshake)");
       return new TLSStream(transport, raw, undefined, checked.standardCompatible, checked.engine.serverSide);
     } catch (error) {
       controller.abort(new Cancelled());

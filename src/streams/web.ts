@@ -287,7 +287,7 @@ class ReadableReceiveStream<T> extends ObjectReceiveStreamBase<T> {
         );
         // Cancelled: the read stays pending in this._pending for the next receive.
         return () => (active = false);
-      }, scope);
+      }, scope, "ReadableReceiveStream.receive");
     } catch (error) {
       if (error instanceof Cancelled) throw error;
       if (this._closed) throw new ClosedResourceError("ReadableReceiveStream");
@@ -318,7 +318,7 @@ class ReadableReceiveStream<T> extends ObjectReceiveStreamBase<T> {
         const cancelling = reader.cancel();
         await waitCancellable<void>((resolve) => {
           cancelling.then(() => resolve(), () => resolve());
-        });
+        }, undefined, "ReadableReceiveStream.aclose");
       }
     } finally {
       try {
@@ -413,7 +413,7 @@ class WritableSendStream<T> extends ObjectSendStreamBase<T> {
             (error) => active && reject(error),
           );
           return () => (active = false);
-        }, scope);
+        }, scope, "WritableSendStream.send");
       } catch (error) {
         if (error instanceof Cancelled) throw error;
         this._fail(error);
@@ -445,7 +445,7 @@ class WritableSendStream<T> extends ObjectSendStreamBase<T> {
         try {
           await waitCancellable<void>((resolve) => {
             closing.then(() => resolve(), () => resolve());
-          });
+          }, undefined, "WritableSendStream.aclose");
         } catch (error) {
           writer.abort(error).catch(noop);
           throw error;

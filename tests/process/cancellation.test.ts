@@ -110,11 +110,19 @@ describe("process cancellation", () => {
   });
 
   test("a process opened in a shielded scope is left to its owner when the outer scope is cancelled", async () => {
-    const child = await new CancelScope({ shield: true }).run(() => openProcess(["sh", "-c", "read line"], { stdout: "ignore" }));
-    await moveOnAfter(20, sleepForever);
-    expect(child!.returncode).toBe(null);
-    await child!.stdin!.aclose();
-    expect(await child!.wait()).toBe(1);
+    const outer = new CancelScope();
+    let returncode: number | undefined;
+    await outer.run(() =>
+      new CancelScope({ shield: true }).run(async () => {
+        const child = await openProcess(["sh", "-c", "read line"], { stdout: "ignore" });
+        outer.cancel();
+        await sleep(20); // the outer cancellation does not reach the child
+        expect(child.returncode).toBe(null);
+        await child.stdin!.aclose(); // shut down the owner's way: `read` gets end of file
+        returncode = await child.wait();
+      })
+    );
+    expect(returncode).toBe(1);
   });
 
   test("processGroup: cancellation kills the grandchildren too", async () => {

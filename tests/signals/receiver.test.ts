@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import {
   ClosedResourceError,
   failAfter,
+  formatTaskTree,
   moveOnAfter,
   openSignalReceiver,
   run,
@@ -13,7 +14,7 @@ import {
   sleepForever,
   taskGroup,
 } from "../../mod.ts";
-import { backendsUnderTest, backendTests } from "../../testing.ts";
+import { backendsUnderTest, backendTests, waitAllTasksBlocked } from "../../testing.ts";
 import { caught } from "../process/helpers.ts";
 
 const test = backendTests(it);
@@ -25,6 +26,16 @@ async function sendAndSee(probe: SignalReceiver): Promise<void> {
 }
 
 describe("openSignalReceiver", () => {
+  test("a task waiting for a signal counts as blocked, shown as SignalReceiver.receive", async () => {
+    using receiver = openSignalReceiver("SIGUSR2");
+    await taskGroup(async (tg) => {
+      tg.startSoon({ name: "listener" }, () => receiver.receive());
+      await waitAllTasksBlocked(); // returns only if the receive counts as blocked
+      expect(formatTaskTree()).toMatch(/task listener #\d+: blocked in SignalReceiver\.receive/);
+      process.kill(process.pid, "SIGUSR2");
+    });
+  });
+
   test("signals are queued, not coalesced, while nobody reads", async () => {
     using receiver = openSignalReceiver("SIGUSR2");
     using probe = openSignalReceiver("SIGUSR2");
