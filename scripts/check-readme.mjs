@@ -50,7 +50,18 @@ export async function checkReadme({ quiet = false, keep = false } = {}) {
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   const blocks = extractBlocks(readFileSync(join(ROOT, "README.md"), "utf8"));
-  const files = [];
+  // The runtimes' own test modules and globals that README examples use, declared as a
+  // consumer on that runtime would have them (vitest is a real dependency).
+  writeFileSync(
+    join(dir, "readme-env.d.ts"),
+    `declare module "bun:test" {
+  export function test(name: string, fn: () => unknown, timeout?: number): void;
+  export function expect(value: unknown): { toBe(expected: unknown): void; toEqual(expected: unknown): void };
+}
+declare const Deno: { test(name: string, fn: () => unknown): void };
+`,
+  );
+  const files = ["readme-env.d.ts"];
   for (const block of blocks) {
     const file = `readme-line-${String(block.line).padStart(4, "0")}.ts`;
     const prelude = block.prelude === "" ? "" : `${block.prelude}\n`;

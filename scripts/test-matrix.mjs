@@ -15,6 +15,7 @@
 //
 // Steps (groups for --only in brackets):
 //   typecheck [typecheck]     tsc -p tsconfig.json                                   1 check
+//   readme [typecheck]        every ts block of README.md type-checked (scripts/check-readme.mjs) 1 check
 //   test:<rt> [tests]         the vitest suite on node20, node22, node24 (vitest), deno
 //                             (vitest under `deno run -A`) and bun (`bun test`)      N tests each
 //   deno-doc-lint [lint]      deno doc --lint mod.ts testing.ts                      1 check
@@ -352,6 +353,7 @@ function planSteps(ctx) {
   const node = runtimes().node20.bin ?? process.execPath;
   const deno = runtimes().deno;
   if (g.has("typecheck")) steps.push(commandCheck("typecheck", "typecheck", node, [TSC, "-p", join(ROOT, "tsconfig.json")]));
+  if (g.has("typecheck")) steps.push(commandCheck("readme", "typecheck", node, [join(ROOT, "scripts", "check-readme.mjs")]));
   if (g.has("tests")) for (const name of ctx.runtimes) steps.push(testStep(name, ctx));
   const denoEnv = runtimeEnv("deno");
   if (g.has("lint")) steps.push(commandCheck("deno-doc-lint", "lint", deno.bin, ["doc", "--lint", "mod.ts", "testing.ts"], { env: denoEnv }));
