@@ -26,6 +26,7 @@
  * @module
  */
 import { type Backend, standardClock } from "../../src/backend/index.ts";
+import { bunFsBackend } from "./fs.ts";
 import { connectStream, getaddrinfo, listenTcp, listenUnix, upgradeTls } from "./net.ts";
 import { createUdpSocket } from "./udp.ts";
 
@@ -53,4 +54,5 @@ export const bunBackend: Backend = {
   createUdpSocket,
   startTls: (transport, options) => import("../shared/tls-engine.ts").then((engine) => engine.startTls(transport, options)),
   upgradeTls,
+  fs: bunFsBackend, // node:fs (native on Bun), Bun.file / Bun.write where faster (backends/bun/fs.ts)
 };

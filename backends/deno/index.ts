@@ -16,6 +16,7 @@
  * @module
  */
 import { type Backend, type RawUdpSocket, standardClock } from "../../src/backend/index.ts";
+import { denoFs } from "./fs.ts";
 import { connectTcp, connectUnix, listenTcp, listenUnix, loadFallback } from "./net.ts";
 
 /**
@@ -37,4 +38,5 @@ export const denoBackend: Backend = {
   listenUnix,
   createUdpSocket: async (options): Promise<RawUdpSocket> => (await loadFallback()).openUdpSocket(options),
   startTls: (transport, options) => import("../shared/tls-engine.ts").then((engine) => engine.startTls(transport, options)),
+  fs: denoFs, // Deno.open / Deno.FsFile and Deno's path functions (backends/deno/fs.ts)
 };

@@ -5,6 +5,7 @@
  * @module
  */
 import { type Backend, standardClock } from "../../src/backend/index.ts";
+import { nodeFs } from "./fs.ts";
 import { nodeNet } from "./net.ts";
 import { upgradeTls } from "./tls.ts";
 import { createUdpSocket } from "./udp.ts";
@@ -27,4 +28,5 @@ export const nodeBackend: Backend = {
   startTls: (transport, options) => import("../shared/tls-engine.ts").then((engine) => engine.startTls(transport, options)),
   // node:tls on the runtime's own net.Socket, for connectTcp/TLSListener (backends/node/tls.ts).
   upgradeTls,
+  fs: nodeFs, // node:fs/promises FileHandle and opendir (backends/node/fs.ts)
 };

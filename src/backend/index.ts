@@ -17,9 +17,11 @@ export type TimerHandle = unknown;
 
 import type { RawListener, RawSocket, RawUdpSocket } from "./net.ts";
 import type { RawTlsSocket, TlsEngineOptions, TlsTransport } from "./tls.ts";
+import type { FsBackend } from "./fs.ts";
 
 export type { RawListener, RawSocket, RawUdpSocket, SocketInfo } from "./net.ts";
 export type { RawTlsSocket, TlsEngineOptions, TlsSessionInfo, TlsTransport } from "./tls.ts";
+export type { FileInfo, FsBackend, RawDir, RawDirEntry, RawFile, RawOpenOptions } from "./fs.ts";
 
 /**
  * What a runtime adapter provides to the core: the clock and timers, and the network I/O
@@ -106,6 +108,9 @@ export interface Backend {
    * and `closeNotifyReceived` is `true` at any end of stream; closing it closes `socket`.
    */
   upgradeTls?(socket: RawSocket, options: TlsEngineOptions): Promise<RawTlsSocket> | undefined;
+
+  /** Files and paths (`src/backend/fs.ts`), which `src/fs/` builds `openFile` and `Path` on. */
+  readonly fs: FsBackend;
 }
 
 /**
@@ -219,7 +224,36 @@ export const provisionalBackend: Backend = {
   listenUnix: (...args) => loadNative().then((backend) => backend.listenUnix(...args)),
   createUdpSocket: (...args) => loadNative().then((backend) => backend.createUdpSocket(...args)),
   startTls: (...args) => loadNative().then((backend) => backend.startTls(...args)),
+  fs: provisionalFs(),
 };
+
+/** Every method of `fs` waits for the native backend to load and delegates to its `fs`. */
+function provisionalFs(): FsBackend {
+  const delegate = <K extends keyof FsBackend>(name: K) =>
+    ((...args: unknown[]) =>
+      loadNative().then((backend) => (backend.fs[name] as (...args: unknown[]) => unknown)(...args))) as FsBackend[K];
+  return {
+    open: delegate("open"),
+    stat: delegate("stat"),
+    lstat: delegate("lstat"),
+    openDir: delegate("openDir"),
+    mkdir: delegate("mkdir"),
+    rmdir: delegate("rmdir"),
+    unlink: delegate("unlink"),
+    rename: delegate("rename"),
+    symlink: delegate("symlink"),
+    link: delegate("link"),
+    readlink: delegate("readlink"),
+    realpath: delegate("realpath"),
+    chmod: delegate("chmod"),
+    utimes: delegate("utimes"),
+    readFile: delegate("readFile"),
+    writeFile: delegate("writeFile"),
+    copyFile: delegate("copyFile"),
+    cwd: delegate("cwd"),
+    homedir: delegate("homedir"),
+  };
+}
 
 function loadNative(): Promise<Backend> {
   const native = getAvailableBackends()[0];
