@@ -610,10 +610,15 @@ export class AsyncFile<T extends string | Uint8Array = string> {
       need--;
     }
     // Never split a surrogate pair: give back a high surrogate whose pair did not fit.
+    // (A read of one character takes the whole pair.)
     const last = out.charCodeAt(out.length - 1);
-    if (need === 0 && out.length > 1 && last >= 0xd800 && last <= 0xdbff) {
-      out = out.slice(0, -1);
-      this.#textPos--;
+    if (need === 0 && last >= 0xd800 && last <= 0xdbff) {
+      if (out.length > 1) {
+        out = out.slice(0, -1);
+        this.#textPos--;
+      } else if (this.#textPos < this.#text.length) {
+        out += this.#text[this.#textPos++];
+      }
     }
     return out;
   }

@@ -128,7 +128,9 @@ export class FileEngine {
   position(): number | null {
     const base = this.#base;
     if (base === null) return null;
-    return this.hasPendingWrites() ? base + this.#pendingByteLength() : base + this.#start;
+    if (!this.hasPendingWrites()) return base + this.#start;
+    // Appended writes go to the end of the file, wherever that is by then.
+    return this.append ? null : base + this.#pendingByteLength();
   }
 
   /** The logical position, asking `fstat` for the end of the file in append mode. */

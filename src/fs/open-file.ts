@@ -102,6 +102,8 @@ export async function openFile(
       );
     }
   }
+  // The empty string would parse as "." (a directory): it names no file.
+  if (path === "") throw new TypeError("openFile: the path must not be empty");
   const target = path instanceof Path ? path : new Path(path);
   const text = checkPathText(target.toString(), "openFile");
   const scope = currentScope();
