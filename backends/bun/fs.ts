@@ -23,9 +23,9 @@
  */
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
-import type { FileInfo, FsBackend, RawDir, RawDirEntry, RawFile } from "../../src/backend/fs.ts";
+import type { FileInfo, FsBackend, RawDir, RawFile } from "../../src/backend/fs.ts";
 import { closedFileError, fsError, rethrowAs } from "../shared/fs-error.ts";
-import { entryOf, infoOfStats, nodeFs, openFlags } from "../node/fs.ts";
+import { entryOf, infoOfStats, ListedDir, nodeFs, openFlags } from "../node/fs.ts";
 
 /** What `Bun.write` and `Bun.file` look like, as far as this file uses them. */
 interface BunFsNamespace {
@@ -128,26 +128,6 @@ class BunFile implements RawFile {
         else resolve();
       });
     });
-  }
-}
-
-/** A listing read in one call (no Bun API streams a directory; see the module comment). */
-class ListedDir implements RawDir {
-  #entries: RawDirEntry[] | null;
-
-  constructor(entries: RawDirEntry[]) {
-    this.#entries = entries.length === 0 ? null : entries;
-  }
-
-  next(): Promise<RawDirEntry[] | null> {
-    const entries = this.#entries;
-    this.#entries = null;
-    return Promise.resolve(entries);
-  }
-
-  close(): Promise<void> {
-    this.#entries = null;
-    return Promise.resolve();
   }
 }
 

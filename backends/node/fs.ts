@@ -164,6 +164,33 @@ class NodeDir implements RawDir {
   }
 }
 
+/** A listing read in one call, handed out as one batch. */
+export class ListedDir implements RawDir {
+  #entries: RawDirEntry[] | null;
+
+  constructor(entries: RawDirEntry[]) {
+    this.#entries = entries.length === 0 ? null : entries;
+  }
+
+  next(): Promise<RawDirEntry[] | null> {
+    const entries = this.#entries;
+    this.#entries = null;
+    return Promise.resolve(entries);
+  }
+
+  close(): Promise<void> {
+    this.#entries = null;
+    return Promise.resolve();
+  }
+}
+
+/**
+ * Deno's node:fs `Dir` (2.9) keeps its directory handle open when closed after a read
+ * that did not reach the end: on Deno's compatibility layer this adapter lists a
+ * directory in one `readdir` instead (the deno adapter streams with `Deno.readDir`).
+ */
+const dirLeaksOnClose = (globalThis as { Deno?: unknown }).Deno !== undefined;
+
 /** The node:fs file system. */
 export const nodeFs: FsBackend = {
   open: (path, options) =>
@@ -174,7 +201,12 @@ export const nodeFs: FsBackend = {
   stat: (path) => fsp.stat(path).then(infoOfStats, rethrowAs("stat", path)),
   lstat: (path) => fsp.lstat(path).then(infoOfStats, rethrowAs("lstat", path)),
   openDir: (path) =>
-    fsp.opendir(path, { bufferSize: 256 }).then((dir): RawDir => new NodeDir(dir, path), rethrowAs("opendir", path)),
+    dirLeaksOnClose
+      ? fsp.readdir(path, { withFileTypes: true }).then(
+        (dirents): RawDir => new ListedDir(dirents.map(entryOf)),
+        rethrowAs("opendir", path),
+      )
+      : fsp.opendir(path, { bufferSize: 256 }).then((dir): RawDir => new NodeDir(dir, path), rethrowAs("opendir", path)),
   mkdir: (path, mode) => fsp.mkdir(path, { mode }).then(() => {}, rethrowAs("mkdir", path)),
   rmdir: (path) => fsp.rmdir(path).catch(rethrowAs("rmdir", path)),
   unlink: (path) => fsp.unlink(path).catch(rethrowAs("unlink", path)),

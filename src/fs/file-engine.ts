@@ -16,6 +16,7 @@
  */
 import type { RawFile } from "../backend/fs.ts";
 import type { CancelScope } from "../core/cancel-scope.ts";
+import { Cancelled } from "../core/errors.ts";
 import { waitCancellable } from "../core/wait.ts";
 
 const EMPTY = new Uint8Array(0);
@@ -105,7 +106,11 @@ export class FileEngine {
    * anyone still waits). Cancellable when `scope` is given: the caller leaves with
    * `Cancelled`, the operation goes on, and its failure is kept for the next operation.
    */
-  #io<T>(scope: CancelScope | null, operation: Promise<T>): Promise<T> {
+  #io<T>(scope: CancelScope | null, start: () => Promise<T>): Promise<T> {
+    // A caller cancelled before the I/O starts does no I/O at all.
+    const source = scope?._cancelledBy();
+    if (source !== undefined) return Promise.reject(new Cancelled(source._cancelReason));
+    const operation = start();
     let abandoned = false;
     this.#inflight = operation.then(
       () => {},
@@ -138,7 +143,7 @@ export class FileEngine {
     const known = this.position();
     if (known !== null) return known;
     await this.flush(scope);
-    const info = await this.#io(scope, this.raw.stat());
+    const info = await this.#io(scope, () => this.raw.stat());
     // Nothing moved meanwhile: the gate is held.
     this.#base = info.size;
     this.#buffer = null;
@@ -149,7 +154,7 @@ export class FileEngine {
   /** The size of the file (pending writes flushed first). */
   async size(scope: CancelScope | null): Promise<number> {
     await this.flush(scope);
-    return (await this.#io(scope, this.raw.stat())).size;
+    return (await this.#io(scope, () => this.raw.stat())).size;
   }
 
   /**
@@ -234,7 +239,7 @@ export class FileEngine {
   async fill(want: number, scope: CancelScope | null): Promise<void> {
     this.eof = false;
     while (this.#end - this.#start < want) {
-      const count = await this.#io(scope, this.#readOnce(want));
+      const count = await this.#io(scope, () => this.#readOnce(want));
       if (count === 0) {
         this.eof = true;
         return;
@@ -280,7 +285,7 @@ export class FileEngine {
    * for what `fstat` says is left, so a file usually comes in one raw read.
    */
   async readAll(scope: CancelScope | null): Promise<Uint8Array<ArrayBuffer>> {
-    const size = await this.#io(scope, this.raw.stat()).then((info) => info.size);
+    const size = await this.#io(scope, () => this.raw.stat()).then((info) => info.size);
     let want = Math.max(size - this.position()! + 1, this.buffered() + 1);
     for (;;) {
       await this.fill(want, scope);
@@ -344,6 +349,9 @@ export class FileEngine {
   /** Writes the write buffer out. */
   flush(scope: CancelScope | null): Promise<void> {
     if (!this.hasPendingWrites()) return Promise.resolve();
+    // Cancelled before anything goes out: the buffer stays as it is, for a later flush.
+    const source = scope?._cancelledBy();
+    if (source !== undefined) return Promise.reject(new Cancelled(source._cancelReason));
     let data: Uint8Array;
     if (this.#pendingChars !== 0) {
       data = encoder.encode(this.#pendingText.length === 1 ? this.#pendingText[0]! : this.#pendingText.join(""));
@@ -361,10 +369,10 @@ export class FileEngine {
 
   #write(data: Uint8Array, scope: CancelScope | null): Promise<void> {
     const position = this.#base ?? 0;
-    const writing = this.raw.write(data, position).then(() => {
-      this.#base = this.append ? null : position + data.length;
-    });
-    return this.#io(scope, writing);
+    return this.#io(scope, () =>
+      this.raw.write(data, position).then(() => {
+        this.#base = this.append ? null : position + data.length;
+      }));
   }
 
   // ------------------------------------------------------------- the rest
@@ -373,13 +381,13 @@ export class FileEngine {
   async truncate(size: number, position: number, scope: CancelScope | null): Promise<void> {
     await this.flush(scope);
     this.moveTo(position);
-    await this.#io(scope, this.raw.truncate(size));
+    await this.#io(scope, () => this.raw.truncate(size));
   }
 
   /** `fsync` (after a flush). */
   async sync(scope: CancelScope | null): Promise<void> {
     await this.flush(scope);
-    await this.#io(scope, this.raw.sync());
+    await this.#io(scope, () => this.raw.sync());
   }
 
   /**

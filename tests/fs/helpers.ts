@@ -59,9 +59,21 @@ export function makeFifo(path: string): void {
   execFileSync("mkfifo", [path]);
 }
 
-/** The open file descriptors of this process (Linux: the entries of /proc/self/fd). */
+/**
+ * The open file descriptors of this process (Linux: the entries of /proc/self/fd), without
+ * the one the listing itself used (closed once it returns, so it no longer resolves).
+ */
 export function openDescriptors(): Set<string> {
-  return new Set(fs.readdirSync("/proc/self/fd"));
+  return new Set(
+    fs.readdirSync("/proc/self/fd").filter((fd) => {
+      try {
+        fs.readlinkSync(`/proc/self/fd/${fd}`);
+        return true;
+      } catch {
+        return false;
+      }
+    }),
+  );
 }
 
 /** Whether /proc/self/fd exists (Linux). */
