@@ -235,7 +235,10 @@ export const denoFs: FsBackend = {
     denoFsApi().utime(path, new Date(atimeMs), new Date(mtimeMs)).catch(rethrowAs("utime", path)),
   readFile: (path) => denoFsApi().readFile(path).catch(rethrowAs("open", path)),
   writeFile: (path, data, { exclusive, mode }) =>
-    denoFsApi().writeFile(path, data, { createNew: exclusive, mode }).catch(rethrowAs("open", path)),
+    // Deno.writeFile applies `mode` with a chmod (the umask does not apply): pass it only
+    // when it is not open(2)'s usual 0o666, so that a new file gets 0o666 minus the umask.
+    denoFsApi().writeFile(path, data, mode === 0o666 ? { createNew: exclusive } : { createNew: exclusive, mode })
+      .catch(rethrowAs("open", path)),
   copyFile: (from, to) => denoFsApi().copyFile(from, to).catch(rethrowAs("copyfile", from, to)),
   cwd: () => {
     try {

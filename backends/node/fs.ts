@@ -12,6 +12,7 @@ import process from "node:process";
 import type { FileInfo, FsBackend, RawDir, RawDirEntry, RawFile, RawOpenOptions } from "../../src/backend/fs.ts";
 import { fileInfo } from "../shared/file-info.ts";
 import { closedFileError, fsError, rethrowAs } from "../shared/fs-error.ts";
+import { osError } from "../shared/os-error.ts";
 
 /** The open(2) flags of `options`. */
 export function openFlags(options: RawOpenOptions): number {
@@ -191,6 +192,20 @@ export class ListedDir implements RawDir {
  */
 const dirLeaksOnClose = (globalThis as { Deno?: unknown }).Deno !== undefined;
 
+/** Running on Deno's node: compatibility layer. */
+const onDeno = dirLeaksOnClose;
+
+/**
+ * Deno's node:fs `rmdir` and `unlink` are both `Deno.remove` (2.9: `rmdir` removes a
+ * file): on Deno's compatibility layer the entry's kind is checked first, so the errors
+ * are POSIX's (`ENOTDIR`, `EISDIR`).
+ */
+async function checkKind(path: string, syscall: "rmdir" | "unlink"): Promise<void> {
+  const stats = await fsp.lstat(path);
+  if (syscall === "rmdir" && !stats.isDirectory()) throw osError("ENOTDIR", syscall, { path });
+  if (syscall === "unlink" && stats.isDirectory()) throw osError("EISDIR", syscall, { path });
+}
+
 /** The node:fs file system. */
 export const nodeFs: FsBackend = {
   open: (path, options) =>
@@ -208,8 +223,10 @@ export const nodeFs: FsBackend = {
       )
       : fsp.opendir(path, { bufferSize: 256 }).then((dir): RawDir => new NodeDir(dir, path), rethrowAs("opendir", path)),
   mkdir: (path, mode) => fsp.mkdir(path, { mode }).then(() => {}, rethrowAs("mkdir", path)),
-  rmdir: (path) => fsp.rmdir(path).catch(rethrowAs("rmdir", path)),
-  unlink: (path) => fsp.unlink(path).catch(rethrowAs("unlink", path)),
+  rmdir: (path) =>
+    (onDeno ? checkKind(path, "rmdir") : Promise.resolve()).then(() => fsp.rmdir(path)).catch(rethrowAs("rmdir", path)),
+  unlink: (path) =>
+    (onDeno ? checkKind(path, "unlink") : Promise.resolve()).then(() => fsp.unlink(path)).catch(rethrowAs("unlink", path)),
   rename: (from, to) => fsp.rename(from, to).catch(rethrowAs("rename", from, to)),
   symlink: (target, path) => fsp.symlink(target, path).catch(rethrowAs("symlink", path, target)),
   link: (existing, path) => fsp.link(existing, path).catch(rethrowAs("link", existing, path)),

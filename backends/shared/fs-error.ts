@@ -13,9 +13,17 @@ import { codeOfDenoError, denoPermissionHint, type OSError, osError } from "./os
  * runtime) is returned as it is.
  */
 export function fsError(error: unknown, syscall: string, path: string, dest?: string): unknown {
+  if (isPortable(error)) return error;
   const code = codeOfDenoError(error);
   if (code === undefined) return error;
   return osError(code, syscall, dest === undefined ? { path } : { path, dest }, error, denoPermissionHint(error));
+}
+
+/** Whether `error` is already the portable shape (made by `osError`, not by a runtime). */
+function isPortable(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code, syscall } = error as { code?: unknown; syscall?: unknown };
+  return typeof code === "string" && typeof syscall === "string" && error.message.startsWith(`${syscall} ${code}: `);
 }
 
 /** A rejection handler that maps the runtime's error (see {@linkcode fsError}). */
