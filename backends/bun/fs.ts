@@ -4,9 +4,12 @@
  * the alternatives on Bun 1.4.5 (scripts/bench/fs.bench.ts and one-off timings, µs per
  * call on this machine) and take the faster one:
  *
- * - open files: `fs.open` / `fs.read` / `fs.write` with callbacks on the descriptor.
- *   Bun's `FileHandle.read` costs about twice a callback `fs.read` (64 KiB reads: ~90 µs
- *   against ~45 µs), and `Bun.file(path).slice(a, b).bytes()` reopens the file each time.
+ * - open files: `fs.open` / `fs.read` with callbacks on the descriptor. Bun's
+ *   `FileHandle.read` costs about twice a callback `fs.read` (64 KiB reads: ~90 µs against
+ *   ~45 µs), and `Bun.file(path).slice(a, b).bytes()` reopens the file each time. Writes at
+ *   the kernel's offset go through a `FileSink` on the descriptor (`Bun.file(fd).writer()`,
+ *   flushed at once: ~4× faster than callback `fs.write` for 64 KiB writes); writes
+ *   elsewhere (after a seek) are a callback `fs.write` with the position (pwrite).
  * - `readFile`: `Bun.file(path).bytes()` (16 MiB: ~8 ms against ~12 ms for
  *   `fs.promises.readFile`; small files alike).
  * - `writeFile`: `Bun.write` (with `createPath: false`, so a missing directory is `ENOENT`
@@ -27,9 +30,16 @@ import type { FileInfo, FsBackend, RawDir, RawFile } from "../../src/backend/fs.
 import { closedFileError, fsError, rethrowAs } from "../shared/fs-error.ts";
 import { entryOf, infoOfStats, ListedDir, nodeFs, openFlags } from "../node/fs.ts";
 
+/** Bun's `FileSink` (`Bun.file(fd).writer()`). */
+interface BunFileSink {
+  write(data: Uint8Array): number;
+  flush(): number | Promise<number>;
+}
+
 /** What `Bun.write` and `Bun.file` look like, as far as this file uses them. */
 interface BunFsNamespace {
   file(path: string): { bytes(): Promise<Uint8Array<ArrayBuffer>> };
+  file(fd: number): { writer(): BunFileSink };
   write(path: string, data: Uint8Array, options: { createPath: boolean }): Promise<number>;
 }
 
@@ -51,6 +61,8 @@ class BunFile implements RawFile {
   /** The kernel's file offset as far as we know; -1 when unknown (after an append). */
   #offset = 0;
   #closing: Promise<void> | undefined = undefined;
+  /** The FileSink of sequential writes, made on the first one. */
+  #sink: BunFileSink | undefined = undefined;
 
   constructor(fd: number, path: string, append: boolean) {
     this.#fd = fd;
@@ -82,6 +94,21 @@ class BunFile implements RawFile {
 
   async write(data: Uint8Array, position: number): Promise<void> {
     if (this.#closing !== undefined) throw closedFileError("write", this.#path);
+    if (this.#append || position === this.#offset) {
+      // At the kernel's offset: Bun's FileSink on the descriptor, flushed at once (it
+      // writes a regular file without a thread-pool round trip: 20 MiB in 64 KiB writes
+      // take ~4 ms against ~16 ms with callback fs.write; pipes it polls).
+      const sink = (this.#sink ??= bunFs().file(this.#fd).writer());
+      try {
+        sink.write(data);
+        await sink.flush();
+      } catch (error) {
+        this.#offset = -1;
+        throw fsError(error, "write", this.#path);
+      }
+      this.#offset = this.#append ? -1 : this.#offset + data.length;
+      return;
+    }
     let written = 0;
     while (written < data.length) {
       const at = position + written;

@@ -171,7 +171,11 @@ export class AsyncFile<T extends string | Uint8Array = string> {
     const engine = this.#engine;
     if (this.#binary && size >= 0 && engine.gate === null && engine.error === undefined && !engine.hasPendingWrites()) {
       if (size === 0) return Promise.resolve(new Uint8Array(0) as T);
-      if (engine.buffered() >= size) return Promise.resolve(engine.take(size) as T);
+      const buffered = engine.buffered();
+      if (buffered >= size) return Promise.resolve(engine.take(size) as T);
+      if (buffered === 0 && size >= engine.bufferSize && engine.position() !== null) {
+        return engine.readDirect(size, scope).then((chunk) => (chunk ?? this.read(size)) as T);
+      }
     }
     return engine.exclusive(scope, async () => {
       this.#checkUsable();
@@ -264,17 +268,16 @@ export class AsyncFile<T extends string | Uint8Array = string> {
     const engine = this.#engine;
     const length = data.length;
     if (engine.gate === null && engine.error === undefined && !this.#hasReadAhead()) {
-      if (this.#binary) {
-        if (engine.bufferBytes(data as Uint8Array)) return resolvedCount(length);
-      } else if (!engine.bufferText(data as string)) return resolvedCount(length);
-      else return engine.exclusive(scope, () => engine.flush(scope)).then(() => length);
+      if (this.#binary ? engine.bufferBytes(data as Uint8Array) : engine.bufferText(data as string)) {
+        return resolvedCount(length);
+      }
     }
     return engine.exclusive(scope, async () => {
       this.#checkUsable();
       engine.takeError();
       this.#prepareWrite();
       if (this.#binary) await engine.writeBytes(data as Uint8Array, scope);
-      else if (engine.bufferText(data as string)) await engine.flush(scope);
+      else await engine.writeText(data as string, scope);
       return length;
     });
   }

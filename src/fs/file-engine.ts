@@ -41,12 +41,9 @@ export class FileEngine {
   /** The last raw read returned nothing: the end of the file (until the next seek or write). */
   eof = false;
 
-  /** Pending writes in binary mode: `#pendingBytes[0, #pendingLength)`. */
+  /** Pending writes (text already encoded as UTF-8): `#pendingBytes[0, #pendingLength)`. */
   #pendingBytes: Uint8Array<ArrayBuffer> | null = null;
   #pendingLength = 0;
-  /** Pending writes in text mode, encoded (UTF-8) when flushed. */
-  #pendingText: string[] = [];
-  #pendingChars = 0;
 
   /** An operation is running (or its raw I/O still is): resolves when both are done. */
   gate: Promise<void> | null = null;
@@ -135,7 +132,7 @@ export class FileEngine {
     if (base === null) return null;
     if (!this.hasPendingWrites()) return base + this.#start;
     // Appended writes go to the end of the file, wherever that is by then.
-    return this.append ? null : base + this.#pendingByteLength();
+    return this.append ? null : base + this.#pendingLength;
   }
 
   /** The logical position, asking `fstat` for the end of the file in append mode. */
@@ -281,6 +278,48 @@ export class FileEngine {
   }
 
   /**
+   * The fast path of a large read with nothing read ahead and nothing running: one raw
+   * read of `size` bytes into a fresh array, handed out without a copy. Resolves to
+   * `null` when the runtime returned fewer bytes without reaching the end of the file
+   * (they stay read ahead: the caller reads on the usual way). Cancelled, the caller
+   * leaves at once and the bytes stay read ahead, as with `fill`.
+   */
+  readDirect(size: number, scope: CancelScope): Promise<Uint8Array<ArrayBuffer> | null> {
+    const source = scope._cancelledBy();
+    if (source !== undefined) return Promise.reject(new Cancelled(source._cancelReason));
+    const buffer = new Uint8Array(size);
+    const position = this.#base!;
+    this.#buffer = buffer;
+    this.#start = this.#end = 0;
+    this.eof = false;
+    let abandoned = false;
+    const operation = this.raw.read(buffer, position).then((count): Uint8Array<ArrayBuffer> | null => {
+      this.#end = count;
+      if (count === 0) {
+        this.eof = true;
+        return new Uint8Array(0);
+      }
+      if (abandoned || count !== size) return null;
+      return this.take(count);
+    });
+    this.gate = operation.then(
+      () => {
+        this.gate = null;
+      },
+      (error) => {
+        this.gate = null;
+        if (abandoned) this.error ??= error;
+      },
+    );
+    return waitCancellable<Uint8Array<ArrayBuffer> | null>((resolve, reject) => {
+      operation.then(resolve, reject);
+      return () => {
+        abandoned = true;
+      };
+    }, scope);
+  }
+
+  /**
    * Reads to the end of the file, then takes everything read ahead. The first read asks
    * for what `fstat` says is left, so a file usually comes in one raw read.
    */
@@ -299,14 +338,7 @@ export class FileEngine {
 
   /** Whether writes are waiting in the write buffer. */
   hasPendingWrites(): boolean {
-    return this.#pendingLength !== 0 || this.#pendingChars !== 0;
-  }
-
-  #pendingByteLength(): number {
-    if (this.#pendingChars === 0) return this.#pendingLength;
-    let total = 0;
-    for (const text of this.#pendingText) total += encoder.encode(text).length;
-    return total;
+    return this.#pendingLength !== 0;
   }
 
   /**
@@ -338,12 +370,39 @@ export class FileEngine {
     await this.#write(data, scope);
   }
 
-  /** Buffers `text` (text mode); returns whether the buffer is now due to be flushed. */
+  /**
+   * Buffers `text` (text mode) UTF-8 encoded; returns `false`, buffering nothing, when it
+   * does not fit (then `writeText` must be called inside the gate instead). ASCII is copied
+   * by hand: for short strings that beats `TextEncoder.encodeInto` on a subarray.
+   */
   bufferText(text: string): boolean {
-    this.#pendingText.push(text);
-    this.#pendingChars += text.length;
+    const length = text.length;
+    let position = this.#pendingLength;
+    if (position + length > this.bufferSize) return false;
+    const pending = (this.#pendingBytes ??= new Uint8Array(this.bufferSize));
+    let i = 0;
+    for (; i < length; i++) {
+      const code = text.charCodeAt(i);
+      if (code >= 0x80) break;
+      pending[position++] = code;
+    }
+    if (i < length) {
+      const rest = i === 0 ? text : text.slice(i);
+      const { read, written } = encoder.encodeInto(rest, pending.subarray(position));
+      if (read < rest.length) return false; // did not fit: what was copied is dropped
+      position += written;
+    }
+    this.#pendingLength = position;
     this.eof = false;
-    return this.#pendingChars >= this.bufferSize;
+    return true;
+  }
+
+  /** Writes `text` through the buffer (as `writeBytes`), encoded as UTF-8. */
+  async writeText(text: string, scope: CancelScope | null): Promise<void> {
+    if (this.bufferText(text)) return;
+    await this.flush(scope);
+    if (this.bufferText(text)) return;
+    await this.#write(encoder.encode(text), scope);
   }
 
   /** Writes the write buffer out. */
@@ -352,18 +411,11 @@ export class FileEngine {
     // Cancelled before anything goes out: the buffer stays as it is, for a later flush.
     const source = scope?._cancelledBy();
     if (source !== undefined) return Promise.reject(new Cancelled(source._cancelReason));
-    let data: Uint8Array;
-    if (this.#pendingChars !== 0) {
-      data = encoder.encode(this.#pendingText.length === 1 ? this.#pendingText[0]! : this.#pendingText.join(""));
-      this.#pendingText = [];
-      this.#pendingChars = 0;
-    } else {
-      // The caller's write may be cancelled while the raw write goes on: hand the raw file
-      // this buffer and start a new one, instead of reusing it under the running write.
-      data = this.#pendingBytes!.subarray(0, this.#pendingLength);
-      this.#pendingBytes = null;
-      this.#pendingLength = 0;
-    }
+    // The caller's write may be cancelled while the raw write goes on: hand the raw file
+    // this buffer and start a new one, instead of reusing it under the running write.
+    const data = this.#pendingBytes!.subarray(0, this.#pendingLength);
+    this.#pendingBytes = null;
+    this.#pendingLength = 0;
     return this.#write(data, scope);
   }
 

@@ -77,7 +77,9 @@ export class PurePath {
 
   /** @internal The path of `name` inside this one (`name` is one valid segment). */
   _child(name: string): this {
-    return this._make(this.#root, [...this.#tail, name]);
+    const tail = this.#tail.slice();
+    tail.push(name);
+    return this._make(this.#root, tail);
   }
 
   /** The path as a string (`.` for the empty path). */

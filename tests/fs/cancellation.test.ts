@@ -1,6 +1,6 @@
 import * as fs from "node:fs";
 import { describe, expect, it } from "vitest";
-import { CancelScope, Cancelled, checkpoint, openFile, Path, taskGroup } from "../../mod.ts";
+import { CancelScope, Cancelled, checkpoint, detectRuntime, openFile, Path, taskGroup } from "../../mod.ts";
 import { backendTests } from "../../testing.ts";
 import { settle } from "../helpers.ts";
 import { caught, decoder, eventually, hasProcFd, makeFifo, openDescriptors, pseudoRandom, withTempDir } from "./helpers.ts";
@@ -111,36 +111,70 @@ describe("cancellation of file I/O", () => {
     return outcome;
   }
 
-  test("a write cancelled while its data goes out finishes before the file is used again", async () => {
+  /** Reads exactly `size` bytes from descriptor `fd` (callback reads: the event loop runs meanwhile). */
+  async function drain(fd: number, size: number): Promise<Uint8Array> {
+    const out = new Uint8Array(size);
+    let got = 0;
+    while (got < size) {
+      got += await new Promise<number>((resolve, reject) =>
+        fs.read(fd, out, got, size - got, null, (error, count) => (error ? reject(error) : resolve(count)))
+      );
+    }
+    return out;
+  }
+
+  // A FIFO makes writes block (its buffer holds 64 KiB) on every runtime, whereas some
+  // write a regular file at once (Bun's FileSink, Deno's small writes).
+
+  /** Deno's node:fs (2.9) writes a FIFO synchronously: a full one blocks the event loop. */
+  function blocksOnFullFifo(backend: string, file: string): boolean {
+    if (backend !== "node" || detectRuntime() !== "deno") return false;
+    console.log(`${file}: skipped on the node adapter under Deno: Deno's node:fs blocks the event loop writing a full FIFO`);
+    return true;
+  }
+
+  test("a write cancelled while its data goes out finishes before the file is used again", async ({ backend }) => {
+    if (blocksOnFullFifo(backend, "cancellation.test.ts")) return;
     await withTempDir(async (dir) => {
-      const path = dir.join("big.bin");
-      const data = pseudoRandom(16 * 1024 * 1024);
-      await using file = await openFile(path, "wb");
-      expect(await cancelledWrite(() => file.write(data))).toBeInstanceOf(Cancelled);
-      // The next operation waits for the write: everything is in the file.
-      expect(await file.tell()).toBe(data.length);
-      expect(Buffer.compare(fs.readFileSync(path), data)).toBe(0);
+      const fifo = dir.join("pipe");
+      const reader = fifoWithWriter(fifo);
+      try {
+        await using file = await openFile(fifo, "wb");
+        const data = pseudoRandom(1024 * 1024);
+        // The raw write blocks once the FIFO is full.
+        expect(await cancelledWrite(() => file.write(data))).toBeInstanceOf(Cancelled);
+        const received = drain(reader, data.length);
+        // The next operation waits for the write, which finishes as the test reads.
+        expect(await file.tell()).toBe(data.length);
+        expect(Buffer.compare(await received, data)).toBe(0);
+      } finally {
+        fs.closeSync(reader);
+      }
     });
   });
 
-  test("a write cancelled while earlier buffered data goes out writes only that data", async () => {
+  test("a write cancelled while earlier buffered data goes out writes only that data", async ({ backend }) => {
+    if (blocksOnFullFifo(backend, "cancellation.test.ts")) return;
     await withTempDir(async (dir) => {
-      const path = dir.join("big.bin");
-      await using file = await openFile(path, "wb");
-      await file.write(new Uint8Array([1, 2, 3])); // buffered
-      // Too big for the buffer: the buffer goes out first, and the cancellation comes then.
-      const data = pseudoRandom(1024 * 1024);
-      expect(await cancelledWrite(() => file.write(data))).toBeInstanceOf(Cancelled);
-      // Where the buffer went out before the cancellation (a runtime that completes small
-      // writes at once, as Deno does), the new data went out too; otherwise none of it.
-      // Never a part.
-      const position = await file.tell();
-      const written = fs.readFileSync(path);
-      expect([...written.subarray(0, 3)]).toEqual([1, 2, 3]);
-      if (position === 3) expect(written.length).toBe(3);
-      else {
-        expect(position).toBe(3 + data.length);
-        expect(Buffer.compare(written.subarray(3), data)).toBe(0);
+      const fifo = dir.join("pipe");
+      const reader = fifoWithWriter(fifo);
+      try {
+        // Fill the FIFO's buffer (64 KiB on Linux), so that the next write blocks.
+        const filler = new Uint8Array(65536).fill(7);
+        fs.writeSync(reader, filler);
+        await using file = await openFile(fifo, "wb");
+        await file.write(new Uint8Array([1, 2, 3])); // buffered
+        // Too big for the buffer: the buffer goes out first (and blocks), the cancellation
+        // comes then, and the new data is not written at all.
+        expect(await cancelledWrite(() => file.write(pseudoRandom(1024 * 1024)))).toBeInstanceOf(Cancelled);
+        const received = drain(reader, filler.length + 3);
+        expect(await file.tell()).toBe(3);
+        expect([...(await received).subarray(filler.length)]).toEqual([1, 2, 3]);
+        // Nothing of the cancelled write follows: the next bytes are the test's own.
+        fs.writeSync(reader, "END");
+        expect(decoder.decode(await drain(reader, 3))).toBe("END");
+      } finally {
+        fs.closeSync(reader);
       }
     });
   });
@@ -165,7 +199,7 @@ describe("cancellation of file I/O", () => {
     await withTempDir(async (dir) => {
       const fifo = dir.join("pipe");
       makeFifo(fifo);
-      const before = openDescriptors();
+      const before = openDescriptors(dir.path);
       // Opening a FIFO for reading blocks (in the runtime's thread pool) until a writer opens it.
       const outcome = await new CancelScope().run(async (scope) => {
         const opening = openFile(fifo, "rb");
@@ -178,7 +212,7 @@ describe("cancellation of file I/O", () => {
       const writer = fs.openSync(fifo, "w");
       try {
         const expected = new Set([...before, String(writer)]);
-        await descriptorsBecome(expected, "the late file is closed");
+        await descriptorsBecome(dir.path, expected, "the late file is closed");
       } finally {
         fs.closeSync(writer);
       }
@@ -189,7 +223,7 @@ describe("cancellation of file I/O", () => {
     if (!hasProcFd) return console.log("cancellation.test.ts: skipped the descriptor check: no /proc/self/fd here");
     await withTempDir(async (dir) => {
       for (let i = 0; i < 300; i++) fs.writeFileSync(dir.join(`file-${i}.txt`), `line ${i}\n`.repeat(50));
-      const before = openDescriptors();
+      const before = openDescriptors(dir.path);
       let steps = 0;
       await taskGroup(async (tg) => {
         for (let i = 0; i < 8; i++) {
@@ -225,7 +259,7 @@ describe("cancellation of file I/O", () => {
         await eventually(() => steps > 2_000, "the tasks have done some work");
         tg.cancelScope.cancel();
       });
-      await descriptorsBecome(before, "every descriptor is closed");
+      await descriptorsBecome(dir.path, before, "every descriptor is closed");
     });
   });
 });
@@ -238,10 +272,10 @@ function noNewDescriptors(now: Set<string>, before: Set<string>): boolean {
   return [...now].every((fd) => before.has(fd));
 }
 
-/** Waits until the open descriptors are `expected`; the error names what differs. */
-async function descriptorsBecome(expected: Set<string>, what: string): Promise<void> {
-  await eventually(() => noNewDescriptors(openDescriptors(), expected), what).catch((error) => {
-    const now = openDescriptors();
+/** Waits until no descriptor on `directory` is open but `expected`; the error names the others. */
+async function descriptorsBecome(directory: string, expected: Set<string>, what: string): Promise<void> {
+  await eventually(() => noNewDescriptors(openDescriptors(directory), expected), what).catch((error) => {
+    const now = openDescriptors(directory);
     const target = (fd: string) => {
       try {
         return `${fd} ${fs.readlinkSync(`/proc/self/fd/${fd}`)}`;

@@ -60,15 +60,17 @@ export function makeFifo(path: string): void {
 }
 
 /**
- * The open file descriptors of this process (Linux: the entries of /proc/self/fd), without
- * the one the listing itself used (closed once it returns, so it no longer resolves).
+ * The open file descriptors of this process (Linux: /proc/self/fd) on files under
+ * `directory` (a test's temporary directory: the runtime's own sockets and pipes, which
+ * come and go, do not count). The descriptor of the listing itself no longer resolves.
  */
-export function openDescriptors(): Set<string> {
+export function openDescriptors(directory: string): Set<string> {
+  const real = fs.realpathSync(directory);
   return new Set(
     fs.readdirSync("/proc/self/fd").filter((fd) => {
       try {
-        fs.readlinkSync(`/proc/self/fd/${fd}`);
-        return true;
+        const target = fs.readlinkSync(`/proc/self/fd/${fd}`);
+        return target === real || target.startsWith(`${real}/`);
       } catch {
         return false;
       }
