@@ -12,7 +12,16 @@ import { checkPathText, fsCall } from "./fs-call.ts";
 import type { Path } from "./path.ts";
 import { listDir } from "./walk.ts";
 
-/** The options of `Path.copy` and `Path.copyInto`. */
+/**
+ * The options of `Path.copy` and `Path.copyInto`.
+ *
+ * @example
+ * ```ts
+ * import { type CopyOptions, Path } from "@anyts/anyts";
+ * const options: CopyOptions = { followSymlinks: false, preserveMetadata: true };
+ * await new Path("/tmp/anyts-example").copy("/tmp/anyts-example-backup", options);
+ * ```
+ */
 export interface CopyOptions {
   /** Copy what a symbolic link points to (default), or else the link itself. */
   followSymlinks?: boolean;

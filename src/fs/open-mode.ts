@@ -1,22 +1,13 @@
 /**
  * The mode strings of `openFile` (Python's): one of `r`, `w`, `a`, `x`, optionally `+`,
  * and `b` (bytes) or `t` (text, the default), in any order, each at most once. The types
- * below spell every accepted string, so that the result type follows from the literal.
+ * below spell every accepted string (every order), so that the result type follows from
+ * the literal.
  *
  * @module
  */
 import type { RawOpenOptions } from "../backend/fs.ts";
 import { describeType } from "../core/options.ts";
-
-type Base = "r" | "w" | "a" | "x";
-type Orders2<A extends string, B extends string> = `${A}${B}` | `${B}${A}`;
-type Orders3<A extends string, B extends string, C extends string> =
-  | `${A}${B}${C}`
-  | `${A}${C}${B}`
-  | `${B}${A}${C}`
-  | `${B}${C}${A}`
-  | `${C}${A}${B}`
-  | `${C}${B}${A}`;
 
 /**
  * A mode that opens a file in text mode (`string` in and out): `"r"`, `"w+"`, `"at"`, ….
@@ -27,7 +18,11 @@ type Orders3<A extends string, B extends string, C extends string> =
  * const mode: OpenTextMode = "r+";
  * ```
  */
-export type OpenTextMode = Base | Orders2<Base, "+"> | Orders2<Base, "t"> | Orders3<Base, "+", "t">;
+export type OpenTextMode =
+  | "r" | "+r" | "r+" | "rt" | "tr" | "+rt" | "+tr" | "r+t" | "rt+" | "t+r" | "tr+" | "w" | "+w"
+  | "w+" | "tw" | "wt" | "+tw" | "+wt" | "t+w" | "tw+" | "w+t" | "wt+" | "a" | "+a" | "a+" | "at"
+  | "ta" | "+at" | "+ta" | "a+t" | "at+" | "t+a" | "ta+" | "x" | "+x" | "x+" | "tx" | "xt" | "+tx"
+  | "+xt" | "t+x" | "tx+" | "x+t" | "xt+";
 
 /**
  * A mode that opens a file in binary mode (`Uint8Array` in and out): `"rb"`, `"wb+"`, ….
@@ -38,7 +33,10 @@ export type OpenTextMode = Base | Orders2<Base, "+"> | Orders2<Base, "t"> | Orde
  * const mode: OpenBinaryMode = "rb";
  * ```
  */
-export type OpenBinaryMode = Orders2<Base, "b"> | Orders3<Base, "+", "b">;
+export type OpenBinaryMode =
+  | "br" | "rb" | "+br" | "+rb" | "b+r" | "br+" | "r+b" | "rb+" | "bw" | "wb" | "+bw" | "+wb"
+  | "b+w" | "bw+" | "w+b" | "wb+" | "ab" | "ba" | "+ab" | "+ba" | "a+b" | "ab+" | "b+a" | "ba+"
+  | "bx" | "xb" | "+bx" | "+xb" | "b+x" | "bx+" | "x+b" | "xb+";
 
 /**
  * Every mode of `openFile`: `r` (read; the file must exist), `w` (write; created or

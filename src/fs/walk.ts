@@ -112,7 +112,16 @@ async function isDirectoryEntry(
   }
 }
 
-/** The options of `Path.walk`. */
+/**
+ * The options of `Path.walk`.
+ *
+ * @example
+ * ```ts
+ * import { Path, type WalkOptions } from "@anyts/anyts";
+ * const options: WalkOptions = { topDown: false, onError: (error) => console.error(error) };
+ * for await (const [directory, , files] of new Path("/tmp").walk(options)) console.log(directory.toString(), files.length);
+ * ```
+ */
 export interface WalkOptions {
   /** Yield a directory before its subdirectories (default), so they can be pruned. */
   topDown?: boolean;
