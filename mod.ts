@@ -192,3 +192,15 @@ export { toProcess, type ToProcess } from "./src/workers/to-process.ts";
 export type { WorkerRunOptions } from "./src/workers/call.ts";
 export { fromWorker, type FromWorker } from "./src/workers/from-worker.ts";
 export { BlockingPortal, type BlockingPortalOptions, startBlockingPortal } from "./src/workers/portal.ts";
+export { AsyncFile, type WriteData } from "./src/fs/async-file.ts";
+export { openFile, type OpenFileOptions } from "./src/fs/open-file.ts";
+export type { OpenBinaryMode, OpenMode, OpenTextMode } from "./src/fs/open-mode.ts";
+export { type PathLike, PurePath } from "./src/fs/pure-path.ts";
+export { type CopyOptions, Path, type WalkOptions } from "./src/fs/path.ts";
+export {
+  FileReadStream,
+  FileStreamAttribute,
+  type FileStreamAttributeSet,
+  FileWriteStream,
+} from "./src/fs/file-streams.ts";
+export type { FileInfo, FsBackend, RawDir, RawDirEntry, RawFile, RawOpenOptions } from "./src/backend/index.ts";

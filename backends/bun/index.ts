@@ -26,6 +26,7 @@
  * @module
  */
 import { type Backend, standardClock } from "../../src/backend/index.ts";
+import { bunFsBackend } from "./fs.ts";
 import { connectStream, getaddrinfo, listenTcp, listenUnix, upgradeTls } from "./net.ts";
 import { bunProcess } from "./process.ts";
 import { bunSignals } from "./signals.ts";
@@ -59,4 +60,5 @@ export const bunBackend: Backend = {
   process: bunProcess, // Bun.spawn (backends/bun/process.ts)
   signals: bunSignals, // process.on, Bun's own (backends/bun/signals.ts)
   workers: bunWorkers, // node:worker_threads and Bun.spawn (backends/bun/worker.ts)
+  fs: bunFsBackend, // node:fs (native on Bun), Bun.file / Bun.write where faster (backends/bun/fs.ts)
 };

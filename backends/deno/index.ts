@@ -18,6 +18,7 @@
  * @module
  */
 import { type Backend, type RawUdpSocket, standardClock } from "../../src/backend/index.ts";
+import { denoFs } from "./fs.ts";
 import { connectTcp, connectUnix, listenTcp, listenUnix, loadFallback } from "./net.ts";
 import { denoProcess } from "./process.ts";
 import { denoSignals } from "./signals.ts";
@@ -45,4 +46,5 @@ export const denoBackend: Backend = {
   process: denoProcess, // Deno.Command (backends/deno/process.ts)
   signals: denoSignals, // Deno.addSignalListener (backends/deno/signals.ts)
   workers: denoWorkers, // node:worker_threads and node:child_process, each named why (backends/deno/worker.ts)
+  fs: denoFs, // Deno.open / Deno.FsFile and Deno's path functions (backends/deno/fs.ts)
 };

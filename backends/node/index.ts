@@ -5,6 +5,7 @@
  * @module
  */
 import { type Backend, standardClock } from "../../src/backend/index.ts";
+import { nodeFs } from "./fs.ts";
 import { nodeNet } from "./net.ts";
 import { nodeProcess } from "./process.ts";
 import { nodeSignals } from "./signals.ts";
@@ -33,4 +34,5 @@ export const nodeBackend: Backend = {
   process: nodeProcess, // node:child_process (backends/node/process.ts)
   signals: nodeSignals, // process.on and os.constants.signals (backends/node/signals.ts)
   workers: nodeWorkers, // node:worker_threads and node:child_process (backends/node/worker.ts)
+  fs: nodeFs, // node:fs/promises FileHandle and opendir (backends/node/fs.ts)
 };

@@ -17,6 +17,8 @@ export interface OSError extends Error {
   path?: string;
   /** The address (`host:port` or a socket path) the operation was on, when there is one. */
   address?: string;
+  /** The second path of a two-path operation (`rename`, `link`, `symlink`, `copyfile`). */
+  dest?: string;
 }
 
 /** Marks the errors {@linkcode osError} made, so that they are not mapped twice. */
@@ -38,6 +40,15 @@ const DESCRIPTIONS: Readonly<Record<string, string>> = {
   EMFILE: "too many open files",
   ENFILE: "too many open files in system",
   ENOSPC: "no space left on device",
+  ENAMETOOLONG: "file name too long",
+  EROFS: "read-only file system",
+  EBUSY: "resource busy or locked",
+  ETXTBSY: "text file busy",
+  EFBIG: "file too large",
+  ESPIPE: "illegal seek",
+  ENXIO: "no such device or address",
+  EIO: "input/output error",
+  EMLINK: "too many links",
   ECONNREFUSED: "connection refused",
   ECONNRESET: "connection reset by peer",
   ECONNABORTED: "connection aborted",
@@ -52,22 +63,25 @@ const DESCRIPTIONS: Readonly<Record<string, string>> = {
 };
 
 /**
- * Makes the portable error: `"<syscall> <CODE>: <description> (<target>)"`.
+ * Makes the portable error: `"<syscall> <CODE>: <description> (<target>)"`, where the
+ * target of a two-path operation reads `<path> -> <dest>`.
  *
  * @param code the POSIX name
  * @param syscall the operation
- * @param target what it was on: `{ path }` or `{ address }`
+ * @param target what it was on: `{ path }` (with `dest` for a two-path operation) or `{ address }`
  * @param cause the runtime's own error
  * @param hint a sentence to append (on Deno: the missing permission flag)
  */
 export function osError(
   code: string,
   syscall: string,
-  target: { path?: string; address?: string },
+  target: { path?: string; dest?: string; address?: string },
   cause?: unknown,
   hint?: string,
 ): OSError {
-  const where = target.path ?? target.address;
+  const where = target.path !== undefined && target.dest !== undefined
+    ? `${target.path} -> ${target.dest}`
+    : target.path ?? target.address;
   const description = DESCRIPTIONS[code] ?? (cause instanceof Error ? cause.message : "failed");
   const message = `${syscall} ${code}: ${description}${where === undefined ? "" : ` (${where})`}${hint === undefined ? "" : `; ${hint}`}`;
   const error = new Error(message, cause === undefined ? undefined : { cause }) as OSError;
@@ -75,6 +89,7 @@ export function osError(
   error.code = code;
   error.syscall = syscall;
   if (target.path !== undefined) error.path = target.path;
+  if (target.dest !== undefined) error.dest = target.dest;
   if (target.address !== undefined) error.address = target.address;
   return error;
 }
@@ -123,6 +138,11 @@ export function codeOfDenoError(error: unknown): string | undefined {
       return "ELOOP";
     case "NotCapable":
       return "EACCES";
+    case "Busy":
+      return "EBUSY";
+    case "WriteZero":
+    case "UnexpectedEof":
+      return "EIO";
     default:
       return undefined;
   }

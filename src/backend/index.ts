@@ -20,6 +20,7 @@ import type { RawTlsSocket, TlsEngineOptions, TlsTransport } from "./tls.ts";
 import { lazyProcessBackend, type ProcessBackend } from "./process.ts";
 import { lazySignalsBackend, type SignalsBackend } from "./signals.ts";
 import { delegatingWorkerBackend, type WorkerBackend } from "./worker.ts";
+import type { FsBackend } from "./fs.ts";
 
 export type { RawListener, RawSocket, RawUdpSocket, SocketInfo } from "./net.ts";
 export type { RawTlsSocket, TlsEngineOptions, TlsSessionInfo, TlsTransport } from "./tls.ts";
@@ -35,6 +36,7 @@ export type {
   WorkerResourceLimits,
   WorkerTransferable,
 } from "./worker.ts";
+export type { FileInfo, FsBackend, RawDir, RawDirEntry, RawFile, RawOpenOptions } from "./fs.ts";
 
 /**
  * What a runtime adapter provides to the core: the clock and timers, and the network I/O
@@ -128,6 +130,8 @@ export interface Backend {
   readonly signals: SignalsBackend;
   /** Worker threads and child processes of this runtime, for `toWorker`, `toProcess` and the BlockingPortal. */
   readonly workers: WorkerBackend;
+  /** Files and paths (`src/backend/fs.ts`), which `src/fs/` builds `openFile` and `Path` on. */
+  readonly fs: FsBackend;
 }
 
 /**
@@ -244,7 +248,36 @@ export const provisionalBackend: Backend = {
   process: lazyProcessBackend(loadNative),
   signals: lazySignalsBackend(loadNative),
   workers: delegatingWorkerBackend(() => loadNative()),
+  fs: provisionalFs(),
 };
+
+/** Every method of `fs` waits for the native backend to load and delegates to its `fs`. */
+function provisionalFs(): FsBackend {
+  const delegate = <K extends keyof FsBackend>(name: K) =>
+    ((...args: unknown[]) =>
+      loadNative().then((backend) => (backend.fs[name] as (...args: unknown[]) => unknown)(...args))) as FsBackend[K];
+  return {
+    open: delegate("open"),
+    stat: delegate("stat"),
+    lstat: delegate("lstat"),
+    openDir: delegate("openDir"),
+    mkdir: delegate("mkdir"),
+    rmdir: delegate("rmdir"),
+    unlink: delegate("unlink"),
+    rename: delegate("rename"),
+    symlink: delegate("symlink"),
+    link: delegate("link"),
+    readlink: delegate("readlink"),
+    realpath: delegate("realpath"),
+    chmod: delegate("chmod"),
+    utimes: delegate("utimes"),
+    readFile: delegate("readFile"),
+    writeFile: delegate("writeFile"),
+    copyFile: delegate("copyFile"),
+    cwd: delegate("cwd"),
+    homedir: delegate("homedir"),
+  };
+}
 
 function loadNative(): Promise<Backend> {
   const native = getAvailableBackends()[0];
