@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { RawListener, RawSocket, SocketInfo } from "../../src/backend/index.ts";
+import type { RawListener, RawSocket, RawSocketSink, SocketInfo } from "../../src/backend/index.ts";
 import {
   abortReason,
   type DenoConn,
@@ -190,21 +190,29 @@ class DenoSocket implements RawSocket {
   }
 
   read(maxBytes: number): Promise<Uint8Array<ArrayBuffer> | null> {
-    const rest = this.#rest;
-    if (rest !== undefined) return Promise.resolve(this.#fromRest(rest, maxBytes));
-    return (this.#reading = this.#readConn(maxBytes));
+    return new Promise((resolve, reject) => this.readInto(maxBytes, callbackSink(resolve, reject, noop, noop)));
   }
 
   /** `read` with callbacks: at once (synchronously) when read-ahead bytes are there. */
   readCallback(maxBytes: number, onChunk: (chunk: Uint8Array<ArrayBuffer> | null) => void, onError: (error: unknown) => void): void {
-    const rest = this.#rest;
-    if (rest !== undefined) onChunk(this.#fromRest(rest, maxBytes));
-    else (this.#reading = this.#readConn(maxBytes)).then(onChunk, onError);
+    this.readInto(maxBytes, callbackSink(onChunk, onError, noop, noop));
   }
 
-  async #readConn(maxBytes: number): Promise<Uint8Array<ArrayBuffer> | null> {
+  /**
+   * `readCallback` reporting to a sink (the core's SocketStream): at once when read-ahead
+   * bytes are there, else from inside the async read of the conn (no `.then` on it: one
+   * promise fewer per read).
+   */
+  readInto(maxBytes: number, sink: RawSocketSink): void {
+    const rest = this.#rest;
+    if (rest !== undefined) sink._onChunk(this.#fromRest(rest, maxBytes));
+    else this.#reading = this.#readConn(maxBytes, sink);
+  }
+
+  /** Reads the conn until it brings bytes or ends; reports to `sink`; never rejects. */
+  async #readConn(maxBytes: number, sink: RawSocketSink): Promise<void> {
     for (;;) {
-      if (this.#closed) return null;
+      if (this.#closed) return sink._onChunk(null);
       const bulk = this.#pool !== undefined;
       let region: Uint8Array<ArrayBuffer>;
       let offset = this.#offset;
@@ -224,10 +232,10 @@ class DenoSocket implements RawSocket {
         count = await this.raw.read(region);
       } catch (error) {
         // Closed by us while pending (Interrupted) or before (BadResource): end of stream.
-        if (this.#closed) return null;
-        throw this.#portable(error, "read");
+        if (this.#closed) return sink._onChunk(null);
+        return sink._onReadError(this.#portable(error, "read"));
       }
-      if (count === null) return null;
+      if (count === null) return sink._onChunk(null);
       if (count === 0) continue; // Deno may report 0 bytes, which is not end of stream
       let chunk: Uint8Array<ArrayBuffer>;
       if (!bulk) {
@@ -246,7 +254,7 @@ class DenoSocket implements RawSocket {
         this.#offset = offset + count;
         chunk = region.subarray(0, count);
       }
-      return chunk.byteLength > maxBytes ? this.#fromRest(chunk, maxBytes) : chunk;
+      return sink._onChunk(chunk.byteLength > maxBytes ? this.#fromRest(chunk, maxBytes) : chunk);
     }
   }
 
@@ -260,17 +268,23 @@ class DenoSocket implements RawSocket {
   }
 
   write(data: Uint8Array): Promise<void> {
-    return (this.#writing = this.#writeAll(data));
+    return new Promise((resolve, reject) => this.writeFrom(data, callbackSink(noop, noop, resolve, reject)));
   }
 
-  async #writeAll(data: Uint8Array): Promise<void> {
-    // Deno's write may take part of the buffer: loop until it has taken every byte.
+  /** `write` reporting to a sink, from inside the async write (no `.then` on it). */
+  writeFrom(data: Uint8Array, sink: RawSocketSink): void {
+    this.#writing = this.#writeAll(data, sink);
+  }
+
+  /** Writes every byte (Deno's write may take part of the buffer); reports to `sink`; never rejects. */
+  async #writeAll(data: Uint8Array, sink: RawSocketSink): Promise<void> {
     try {
       let written = await this.raw.write(data);
       while (written < data.byteLength) written += await this.raw.write(data.subarray(written));
     } catch (error) {
-      throw this.#portable(error, "write");
+      return sink._onWriteError(this.#portable(error, "write"));
     }
+    sink._onWritten();
   }
 
   /** A read or write error in the portable shape, naming the peer. */
@@ -291,7 +305,7 @@ class DenoSocket implements RawSocket {
 
   async closeWrite(): Promise<void> {
     // End of stream goes after a pending write (its failure is reported to its caller).
-    if (this.#writing !== undefined) await this.#writing.catch(() => {});
+    if (this.#writing !== undefined) await this.#writing;
     await this.raw.closeWrite();
   }
 
@@ -339,6 +353,16 @@ class DenoUnixListener implements RawListener {
 }
 
 const noop = (): void => {};
+
+/** Callbacks as a {@linkcode RawSocketSink}, for `read`, `readCallback` and `write`. */
+function callbackSink(
+  onChunk: (chunk: Uint8Array<ArrayBuffer> | null) => void,
+  onReadError: (error: unknown) => void,
+  onWritten: () => void,
+  onWriteError: (error: unknown) => void,
+): RawSocketSink {
+  return { _onChunk: onChunk, _onReadError: onReadError, _onWritten: onWritten, _onWriteError: onWriteError };
+}
 
 function tcpInfo(conn: DenoConn, unmapV4: boolean): SocketInfo {
   const local = conn.localAddr as DenoNetAddr;

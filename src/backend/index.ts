@@ -20,7 +20,7 @@ import type { RawTlsSocket, TlsEngineOptions, TlsTransport } from "./tls.ts";
 import { lazyProcessBackend, type ProcessBackend } from "./process.ts";
 import { lazySignalsBackend, type SignalsBackend } from "./signals.ts";
 
-export type { RawListener, RawSocket, RawUdpSocket, SocketInfo } from "./net.ts";
+export type { RawListener, RawSocket, RawSocketSink, RawUdpSocket, SocketInfo } from "./net.ts";
 export type { RawTlsSocket, TlsEngineOptions, TlsSessionInfo, TlsTransport } from "./tls.ts";
 export type { ProcessBackend, RawPipeReader, RawPipeWriter, RawProcess, RawStdio, SpawnOptions } from "./process.ts";
 export type { SignalsBackend } from "./signals.ts";

@@ -89,6 +89,8 @@ export class CancelScope implements DeadlineEntry {
   _nextSibling: CancelScope | undefined = undefined;
   /** @ignore */
   _waiters: Set<Waker> | undefined = undefined;
+  /** @ignore One waiter kept outside `_waiters` (most scopes have at most one at a time: no Set to allocate). */
+  _waiter: Waker | undefined = undefined;
   /** @ignore */
   _state: number = IDLE;
   /** @ignore */
@@ -406,6 +408,8 @@ export class CancelScope implements DeadlineEntry {
   /** @ignore Delivers `source`'s cancellation to this scope and its unshielded descendants. */
   _deliver(source: CancelScope): void {
     if (this._controller !== undefined) this._abortSignal(source);
+    const waiter = this._waiter;
+    if (waiter !== undefined) waiter(source);
     const waiters = this._waiters;
     if (waiters !== undefined && waiters.size !== 0) {
       for (const wake of waiters) wake(source);

@@ -64,25 +64,24 @@ export function waitCancellable<T>(
     const wake = (source: CancelScope) => {
       if (settled) return;
       settled = true;
-      waiters.delete(wake);
+      removeWake(waitScope, wake);
       if (blocked) unblockTask(task);
       if (disarm) disarm();
       reject(cancelledWithoutStack(source._cancelReason));
     };
-    const waiters = (waitScope._waiters ??= new Set());
-    waiters.add(wake);
+    addWake(waitScope, wake);
     disarm = arm(
       (value) => {
         if (settled) return;
         settled = true;
-        waiters.delete(wake);
+        removeWake(waitScope, wake);
         if (blocked) unblockTask(task);
         resolve(value);
       },
       (error) => {
         if (settled) return;
         settled = true;
-        waiters.delete(wake);
+        removeWake(waitScope, wake);
         if (blocked) unblockTask(task);
         reject(error);
       },
@@ -97,20 +96,30 @@ export function waitCancellable<T>(
 /**
  * @internal For the specialised waits that register their waker on `scope._waiters`
  * themselves instead of calling {@linkcode waitCancellable} (SocketStream, TLSStream):
- * adds `wake` and counts the current task as blocked in `what`. Returns the task, to be
+ * adds `wake` and counts `task` (the current one) as blocked in `what`. Returns the task, to be
  * passed to {@linkcode _removeWaiter} when the wait ends (whatever ends it).
  */
-export function _addWaiter(scope: CancelScope, wake: Waker, what: string): TaskIdentity {
-  (scope._waiters ??= new Set()).add(wake);
-  const task = currentFrame()._task;
+export function _addWaiter(scope: CancelScope, wake: Waker, what: string, task: TaskIdentity = currentFrame()._task): TaskIdentity {
+  addWake(scope, wake);
   blockTask(task, what);
   return task;
 }
 
 /** @internal Ends a wait begun with {@linkcode _addWaiter}: removes `wake`, unblocks `task`. */
 export function _removeWaiter(scope: CancelScope, wake: Waker, task: TaskIdentity): void {
-  scope._waiters!.delete(wake);
+  removeWake(scope, wake);
   unblockTask(task);
+}
+
+/** Registers `wake` with `scope`: in its one-waiter slot when free, else in its set. */
+function addWake(scope: CancelScope, wake: Waker): void {
+  if (scope._waiter === undefined) scope._waiter = wake;
+  else (scope._waiters ??= new Set()).add(wake);
+}
+
+function removeWake(scope: CancelScope, wake: Waker): void {
+  if (scope._waiter === wake) scope._waiter = undefined;
+  else scope._waiters?.delete(wake);
 }
 
 /**

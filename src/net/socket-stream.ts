@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { RawSocket } from "../backend/index.ts";
-import { type CancelScope, currentScope } from "../core/cancel-scope.ts";
+import type { RawSocket, RawSocketSink } from "../backend/index.ts";
+import { type CancelScope, currentFrame, currentScope } from "../core/cancel-scope.ts";
 import {
   BrokenResourceError,
   BusyResourceError,
@@ -24,6 +24,45 @@ const noop = (): void => {};
 
 type Resolve<T> = (value: T) => void;
 type Reject = (error: unknown) => void;
+
+// A promise's resolving functions, taken out by one executor shared by every stream (a
+// stream then needs no executor closure of its own).
+// deno-lint-ignore no-explicit-any
+let capturedResolve: Resolve<any> | undefined;
+let capturedReject: Reject | undefined;
+// deno-lint-ignore no-explicit-any
+function capture(resolve: Resolve<any>, reject: Reject): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
+/**
+ * The end of the stream, without a stack: it only ever shows anyts internals (the
+ * receive's caller is in the async part of the trace, which an error built in a callback
+ * does not have), and capturing it is most of the cost of a connection's end.
+ */
+function endOfStream(): EndOfStream {
+  const errorClass = Error as { stackTraceLimit?: number };
+  const limit = errorClass.stackTraceLimit;
+  errorClass.stackTraceLimit = 0;
+  try {
+    return new EndOfStream();
+  } finally {
+    errorClass.stackTraceLimit = limit;
+  }
+}
+
+// Streams whose send completed at once and still counts as in progress (see `send`): one
+// microtask ends them all.
+let quickSends: SocketStream[] = [];
+function endQuickSends(): void {
+  const streams = quickSends;
+  quickSends = [];
+  for (let i = 0; i < streams.length; i++) {
+    const stream = streams[i]!;
+    if (stream._sendResolve === undefined) stream._sending = false;
+  }
+}
 
 /**
  * @ignore The typed attributes of a socket, listener or UDP socket, from what its backend
@@ -93,7 +132,7 @@ export function socketAttributes(
  * });
  * ```
  */
-export class SocketStream extends ByteStreamBase {
+export class SocketStream extends ByteStreamBase implements RawSocketSink {
   /** @ignore */
   readonly _raw: RawSocket;
   /** @ignore */
@@ -187,7 +226,8 @@ export class SocketStream extends ByteStreamBase {
     }
     if (this._receiving) return Promise.reject(new BusyResourceError("receiving"));
     if (this._closed) return Promise.reject(new ClosedResourceError("SocketStream"));
-    const scope = currentScope();
+    const frame = currentFrame();
+    const scope = frame._scope;
     const source = scope._cancelledBy();
     if (source !== undefined) return Promise.reject(new Cancelled(source._cancelReason));
     // A read that completes at once (a backend's readCallback with a chunk already there)
@@ -196,13 +236,17 @@ export class SocketStream extends ByteStreamBase {
     const leftover = this._leftover;
     if (leftover !== null) return Promise.resolve(this._take(leftover, maxBytes));
     if (this._readError !== undefined) return Promise.reject(this._broken(this._readError));
-    if (this._eof) return Promise.reject(new EndOfStream());
+    if (this._eof) return Promise.reject(endOfStream());
     this._receiving = true;
     this._receiveMax = maxBytes;
     // waitCancellable, specialised: the waker and the executor are made once per stream.
-    this._receiveTask = _addWaiter(scope, this._onReceiveCancelled, "SocketStream.receive");
+    this._receiveTask = _addWaiter(scope, this._onReceiveCancelled, "SocketStream.receive", frame._task);
     this._receiveScope = scope;
-    return new Promise<Uint8Array<ArrayBuffer>>(this._receiveExecutor);
+    const promise = new Promise<Uint8Array<ArrayBuffer>>(capture);
+    this._receiveResolve = capturedResolve;
+    this._receiveReject = capturedReject;
+    capturedResolve = capturedReject = undefined;
+    return promise;
   }
 
   /**
@@ -223,7 +267,8 @@ export class SocketStream extends ByteStreamBase {
     }
     if (this._sending) return Promise.reject(new BusyResourceError("sending"));
     if (this._closed) return Promise.reject(new ClosedResourceError("SocketStream"));
-    const scope = currentScope();
+    const frame = currentFrame();
+    const scope = frame._scope;
     const source = scope._cancelledBy();
     if (source !== undefined) return Promise.reject(new Cancelled(source._cancelReason));
     const broken = this._writeError ?? this._readError;
@@ -240,14 +285,18 @@ export class SocketStream extends ByteStreamBase {
       if (!this._writing) {
         if (this._writeError !== undefined) return Promise.reject(this._broken(this._writeError));
         this._sending = true;
-        queueMicrotask(this._endQuickSend);
+        if (quickSends.push(this) === 1) queueMicrotask(endQuickSends);
         return resolved;
       }
     }
     this._sending = true;
-    this._sendTask = _addWaiter(scope, this._onSendCancelled, "SocketStream.send");
+    this._sendTask = _addWaiter(scope, this._onSendCancelled, "SocketStream.send", frame._task);
     this._sendScope = scope;
-    return new Promise<void>(this._sendExecutor);
+    const promise = new Promise<void>(capture);
+    this._sendResolve = capturedResolve;
+    this._sendReject = capturedReject;
+    capturedResolve = capturedReject = undefined;
+    return promise;
   }
 
   /**
@@ -361,23 +410,6 @@ export class SocketStream extends ByteStreamBase {
     }
   }
 
-  /** @internal The end of a send whose write completed at once (see `send`). */
-  _endQuickSend = (): void => {
-    if (this._sendResolve === undefined) this._sending = false;
-  };
-
-  /** @ignore */
-  _receiveExecutor = (resolve: Resolve<Uint8Array<ArrayBuffer>>, reject: Reject): void => {
-    this._receiveResolve = resolve;
-    this._receiveReject = reject;
-  };
-
-  /** @ignore */
-  _sendExecutor = (resolve: Resolve<void>, reject: Reject): void => {
-    this._sendResolve = resolve;
-    this._sendReject = reject;
-  };
-
   /** @ignore A cancelled receive: the raw read stays in flight; its bytes become leftover. */
   _onReceiveCancelled = (source: CancelScope): void => {
     const reject = this._receiveReject;
@@ -399,25 +431,22 @@ export class SocketStream extends ByteStreamBase {
   _read(maxBytes: number): void {
     this._reading = true;
     const raw = this._raw;
-    if (raw.readCallback !== undefined) {
-      try {
-        raw.readCallback(maxBytes, this._onChunk, this._onReadError);
-      } catch (error) {
-        this._onReadError(error);
-      }
-      return;
-    }
-    let reading: Promise<Uint8Array<ArrayBuffer> | null>;
     try {
-      reading = raw.read(maxBytes);
+      if (raw.readInto !== undefined) raw.readInto(maxBytes, this);
+      else if (raw.readCallback !== undefined) raw.readCallback(maxBytes, ...this._callbacks());
+      else raw.read(maxBytes).then(...this._callbacks());
     } catch (error) {
-      reading = Promise.reject(error);
+      this._onReadError(error);
     }
-    reading.then(this._onChunk, this._onReadError);
   }
 
-  /** @ignore */
-  _onChunk = (chunk: Uint8Array<ArrayBuffer> | null): void => {
+  /** @ignore The sink's methods as callbacks, for a backend without `readInto`/`writeFrom`. */
+  _callbacks(): [(chunk: Uint8Array<ArrayBuffer> | null) => void, (error: unknown) => void] {
+    return [(chunk) => this._onChunk(chunk), (error) => this._onReadError(error)];
+  }
+
+  /** @internal {@linkcode RawSocketSink}: a read brought a chunk or the end. */
+  _onChunk(chunk: Uint8Array<ArrayBuffer> | null): void {
     this._reading = false;
     if (this._closed) return;
     if (chunk === null) {
@@ -425,7 +454,7 @@ export class SocketStream extends ByteStreamBase {
       const reject = this._receiveReject;
       if (reject !== undefined) {
         this._clearReceiver();
-        reject(new EndOfStream());
+        reject(endOfStream());
       }
       return;
     }
@@ -445,10 +474,10 @@ export class SocketStream extends ByteStreamBase {
       chunk = chunk.subarray(0, max);
     }
     resolve(chunk);
-  };
+  }
 
-  /** @ignore */
-  _onReadError = (error: unknown): void => {
+  /** @internal {@linkcode RawSocketSink}: a read failed. */
+  _onReadError(error: unknown): void {
     this._reading = false;
     if (this._closed) return;
     this._readError = error;
@@ -457,31 +486,23 @@ export class SocketStream extends ByteStreamBase {
       this._clearReceiver();
       reject(this._broken(error));
     }
-  };
+  }
 
   /** @ignore */
   _write(data: Uint8Array): void {
     this._writing = true;
     const raw = this._raw;
-    if (raw.writeCallback !== undefined) {
-      try {
-        raw.writeCallback(data, this._onWritten, this._onWriteError);
-      } catch (error) {
-        this._onWriteError(error);
-      }
-      return;
-    }
-    let writing: Promise<void>;
     try {
-      writing = raw.write(data);
+      if (raw.writeFrom !== undefined) raw.writeFrom(data, this);
+      else if (raw.writeCallback !== undefined) raw.writeCallback(data, () => this._onWritten(), (error) => this._onWriteError(error));
+      else raw.write(data).then(() => this._onWritten(), (error) => this._onWriteError(error));
     } catch (error) {
-      writing = Promise.reject(error);
+      this._onWriteError(error);
     }
-    writing.then(this._onWritten, this._onWriteError);
   }
 
-  /** @ignore */
-  _onWritten = (): void => {
+  /** @internal {@linkcode RawSocketSink}: a write is done. */
+  _onWritten(): void {
     this._writing = false;
     const queued = this._queued;
     if (queued !== null) {
@@ -494,10 +515,10 @@ export class SocketStream extends ByteStreamBase {
       this._clearSender();
       resolve();
     }
-  };
+  }
 
-  /** @ignore */
-  _onWriteError = (error: unknown): void => {
+  /** @internal {@linkcode RawSocketSink}: a write failed. */
+  _onWriteError(error: unknown): void {
     this._writing = false;
     this._queued = null;
     if (this._closed) return;
@@ -507,5 +528,5 @@ export class SocketStream extends ByteStreamBase {
       this._clearSender();
       reject(this._broken(error));
     }
-  };
+  }
 }
