@@ -285,7 +285,7 @@ export class SocketStream extends ByteStreamBase implements RawSocketSink {
       if (!this._writing) {
         if (this._writeError !== undefined) return Promise.reject(this._broken(this._writeError));
         this._sending = true;
-        if (quickSends.push(this) === 1) queueMicrotask(endQuickSends);
+        if (quickSends.push(this) === 1) resolved.then(endQuickSends); // (Node's queueMicrotask allocates an AsyncResource)
         return resolved;
       }
     }

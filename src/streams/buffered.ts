@@ -311,7 +311,54 @@ export class BufferedByteReceiveStream extends ByteReceiveStreamBase {
     } catch (error) {
       return Promise.reject(error);
     }
-    return this._receiveUntilFromStream(delimiter, maxBytes);
+    if (this._until !== undefined) return this._receiveUntilFromStream(delimiter, maxBytes); // one is waiting already
+    // The common case, one chunk brings the delimiter: a `then` on the wrapped stream's
+    // receive, with prebound handlers, costs less than an async function.
+    const buffer = this._buffer;
+    this._until = delimiter;
+    this._untilMax = maxBytes;
+    this._untilOffset = Math.max(buffer.length - delimiter.length + 1, 0);
+    let receiving: Promise<unknown>;
+    try {
+      receiving = Promise.resolve(
+        (this.receiveStream as ByteReceiveStream).receive(Math.min(65536, maxBytes + delimiter.length - buffer.length)),
+      );
+    } catch (error) {
+      this._until = undefined;
+      return Promise.reject(error);
+    }
+    return receiving.then(
+      (this._onUntilChunk ??= (chunk) => this._untilChunk(chunk)),
+      (this._onUntilError ??= (error) => this._untilError(error)),
+    );
+  }
+
+  /** @ignore The delimiter, limit and search start of the receiveUntil waiting on a `then`. */
+  _until: Uint8Array | undefined = undefined;
+  /** @ignore */
+  _untilMax = 0;
+  /** @ignore */
+  _untilOffset = 0;
+  /** @ignore The prebound handlers of that `then`. */
+  _onUntilChunk: ((chunk: unknown) => Uint8Array<ArrayBuffer> | Promise<Uint8Array<ArrayBuffer>>) | undefined = undefined;
+  /** @ignore */
+  _onUntilError: ((error: unknown) => never) | undefined = undefined;
+
+  /** @ignore A chunk for the waiting receiveUntil: done, or on with the loop. */
+  _untilChunk(chunk: unknown): Uint8Array<ArrayBuffer> | Promise<Uint8Array<ArrayBuffer>> {
+    const delimiter = this._until!;
+    this._until = undefined;
+    this._buffer.appendOwned(checkedChunk(chunk));
+    return this._untilFound(delimiter, this._untilMax, this._untilOffset) ?? this._receiveUntilFromStream(delimiter, this._untilMax);
+  }
+
+  /** @ignore */
+  _untilError(error: unknown): never {
+    this._until = undefined;
+    if (error instanceof EndOfStream) {
+      throw new IncompleteRead(`the stream ended before the delimiter (${this._buffer.length} bytes buffered)`);
+    }
+    throw error;
   }
 
   /**
