@@ -166,10 +166,24 @@ class DenoSocket implements RawSocket {
   #offset = 0;
   // Bytes read beyond the caller's maxBytes, for the next reads.
   #rest: Uint8Array<ArrayBuffer> | undefined;
-  #writing: Promise<void> | undefined;
   /** The last conn read: Deno lets the socket go only once a pending one has settled. */
   #reading: Promise<unknown> | undefined;
   #closed = false;
+  // The read in flight: where it reports, its limit, its region and whether it is a bulk read.
+  #readSink: RawSocketSink | undefined;
+  #readMax = 0;
+  #region: Uint8Array<ArrayBuffer> | undefined;
+  #bulk = false;
+  // The write in flight: its bytes, how many went, where it reports; who waits for its end.
+  #writeData: Uint8Array | undefined;
+  #written = 0;
+  #writeSink: RawSocketSink | undefined;
+  #writeEnded: (() => void) | undefined;
+  // The handlers of the conn's read and write promises, made once (no async frame per call).
+  #onRead: ((count: number | null) => void) | undefined;
+  #onReadFailed: ((error: unknown) => void) | undefined;
+  #onWrote: ((count: number) => void) | undefined;
+  #onWriteFailed: ((error: unknown) => void) | undefined;
 
   constructor(conn: DenoConn, tcp: boolean, unmapV4 = false) {
     this.raw = conn;
@@ -200,62 +214,80 @@ class DenoSocket implements RawSocket {
 
   /**
    * `readCallback` reporting to a sink (the core's SocketStream): at once when read-ahead
-   * bytes are there, else from inside the async read of the conn (no `.then` on it: one
-   * promise fewer per read).
+   * bytes are there, else from the handler of the conn's read (prebound: no async frame,
+   * no closure per read).
    */
   readInto(maxBytes: number, sink: RawSocketSink): void {
     const rest = this.#rest;
     if (rest !== undefined) sink._onChunk(this.#fromRest(rest, maxBytes));
-    else this.#reading = this.#readConn(maxBytes, sink);
+    else this.#readConn(maxBytes, sink);
   }
 
-  /** Reads the conn until it brings bytes or ends; reports to `sink`; never rejects. */
-  async #readConn(maxBytes: number, sink: RawSocketSink): Promise<void> {
-    for (;;) {
-      if (this.#closed) return sink._onChunk(null);
-      const bulk = this.#pool !== undefined;
-      let region: Uint8Array<ArrayBuffer>;
-      let offset = this.#offset;
-      if (bulk) {
-        let pool = this.#pool!;
-        const size = maxBytes > BULK_READ ? maxBytes : BULK_READ;
-        if (pool.byteLength - offset < size) {
-          pool = this.#pool = new Uint8Array(size > BULK_POOL ? size : BULK_POOL);
-          offset = this.#offset = 0;
-        }
-        region = pool.subarray(offset, offset + size);
-      } else {
-        region = this.#scratch ??= new Uint8Array(SMALL_READ);
+  /** Starts a conn read for `sink` (again after an empty read). */
+  #readConn(maxBytes: number, sink: RawSocketSink): void {
+    if (this.#closed) return sink._onChunk(null);
+    const bulk = this.#pool !== undefined;
+    let region: Uint8Array<ArrayBuffer>;
+    if (bulk) {
+      let pool = this.#pool!;
+      const size = maxBytes > BULK_READ ? maxBytes : BULK_READ;
+      if (pool.byteLength - this.#offset < size) {
+        pool = this.#pool = new Uint8Array(size > BULK_POOL ? size : BULK_POOL);
+        this.#offset = 0;
       }
-      let count: number | null;
-      try {
-        count = await this.raw.read(region);
-      } catch (error) {
-        // Closed by us while pending (Interrupted) or before (BadResource): end of stream.
-        if (this.#closed) return sink._onChunk(null);
-        return sink._onReadError(this.#portable(error, "read"));
-      }
-      if (count === null) return sink._onChunk(null);
-      if (count === 0) continue; // Deno may report 0 bytes, which is not end of stream
-      let chunk: Uint8Array<ArrayBuffer>;
-      if (!bulk) {
-        // A full small buffer means more is waiting: switch to bulk reads.
-        if (count === region.byteLength) {
-          this.#pool = new Uint8Array(BULK_POOL);
-          this.#offset = 0;
-        }
-        chunk = region.slice(0, count);
-      } else if (count * 4 < region.byteLength) {
-        // The flow slowed down: back to small reads (a copy: no pool pinned by a small chunk).
-        this.#pool = undefined;
-        chunk = region.slice(0, count);
-      } else {
-        // The chunk is handed out without a copy; that part of the pool is never written again.
-        this.#offset = offset + count;
-        chunk = region.subarray(0, count);
-      }
-      return sink._onChunk(chunk.byteLength > maxBytes ? this.#fromRest(chunk, maxBytes) : chunk);
+      region = pool.subarray(this.#offset, this.#offset + size);
+    } else {
+      region = this.#scratch ??= new Uint8Array(SMALL_READ);
     }
+    this.#readSink = sink;
+    this.#readMax = maxBytes;
+    this.#region = region;
+    this.#bulk = bulk;
+    let reading: Promise<number | null>;
+    try {
+      reading = this.raw.read(region);
+    } catch (error) {
+      reading = Promise.reject(error);
+    }
+    this.#reading = reading.then(
+      (this.#onRead ??= (count) => this.#readDone(count)),
+      (this.#onReadFailed ??= (error) => this.#readFailed(error)),
+    );
+  }
+
+  #readDone(count: number | null): void {
+    const sink = this.#readSink!;
+    const region = this.#region!;
+    const maxBytes = this.#readMax;
+    this.#readSink = this.#region = undefined;
+    if (count === null) return sink._onChunk(null);
+    if (count === 0) return this.#readConn(maxBytes, sink); // Deno may report 0 bytes, which is not end of stream
+    let chunk: Uint8Array<ArrayBuffer>;
+    if (!this.#bulk) {
+      // A full small buffer means more is waiting: switch to bulk reads.
+      if (count === region.byteLength) {
+        this.#pool = new Uint8Array(BULK_POOL);
+        this.#offset = 0;
+      }
+      chunk = region.slice(0, count);
+    } else if (count * 4 < region.byteLength) {
+      // The flow slowed down: back to small reads (a copy: no pool pinned by a small chunk).
+      this.#pool = undefined;
+      chunk = region.slice(0, count);
+    } else {
+      // The chunk is handed out without a copy; that part of the pool is never written again.
+      this.#offset += count;
+      chunk = region.subarray(0, count);
+    }
+    sink._onChunk(chunk.byteLength > maxBytes ? this.#fromRest(chunk, maxBytes) : chunk);
+  }
+
+  #readFailed(error: unknown): void {
+    const sink = this.#readSink!;
+    this.#readSink = this.#region = undefined;
+    // Closed by us while pending (Interrupted) or before (BadResource): end of stream.
+    if (this.#closed) sink._onChunk(null);
+    else sink._onReadError(this.#portable(error, "read"));
   }
 
   #fromRest(rest: Uint8Array<ArrayBuffer>, maxBytes: number): Uint8Array<ArrayBuffer> {
@@ -271,20 +303,47 @@ class DenoSocket implements RawSocket {
     return new Promise((resolve, reject) => this.writeFrom(data, callbackSink(noop, noop, resolve, reject)));
   }
 
-  /** `write` reporting to a sink, from inside the async write (no `.then` on it). */
+  /** `write` reporting to a sink: the conn's write, again for what it did not take, until every byte went. */
   writeFrom(data: Uint8Array, sink: RawSocketSink): void {
-    this.#writing = this.#writeAll(data, sink);
+    this.#writeData = data;
+    this.#written = 0;
+    this.#writeSink = sink;
+    this.#writeConn(data);
   }
 
-  /** Writes every byte (Deno's write may take part of the buffer); reports to `sink`; never rejects. */
-  async #writeAll(data: Uint8Array, sink: RawSocketSink): Promise<void> {
+  #writeConn(bytes: Uint8Array): void {
+    let writing: Promise<number>;
     try {
-      let written = await this.raw.write(data);
-      while (written < data.byteLength) written += await this.raw.write(data.subarray(written));
+      writing = this.raw.write(bytes);
     } catch (error) {
-      return sink._onWriteError(this.#portable(error, "write"));
+      writing = Promise.reject(error);
     }
+    writing.then(
+      (this.#onWrote ??= (count) => this.#wrote(count)),
+      (this.#onWriteFailed ??= (error) => this.#writeFailed(error)),
+    );
+  }
+
+  #wrote(count: number): void {
+    const data = this.#writeData!;
+    const written = (this.#written += count);
+    if (written < data.byteLength) return this.#writeConn(data.subarray(written)); // Deno took part of it
+    const sink = this.#writeSink!;
+    this.#endWrite();
     sink._onWritten();
+  }
+
+  #writeFailed(error: unknown): void {
+    const sink = this.#writeSink!;
+    this.#endWrite();
+    sink._onWriteError(this.#portable(error, "write"));
+  }
+
+  #endWrite(): void {
+    this.#writeData = this.#writeSink = undefined;
+    const ended = this.#writeEnded;
+    this.#writeEnded = undefined;
+    ended?.();
   }
 
   /** A read or write error in the portable shape, naming the peer. */
@@ -305,7 +364,12 @@ class DenoSocket implements RawSocket {
 
   async closeWrite(): Promise<void> {
     // End of stream goes after a pending write (its failure is reported to its caller).
-    if (this.#writing !== undefined) await this.#writing;
+    while (this.#writeSink !== undefined) {
+      await new Promise<void>((resolve) => {
+        const earlier = this.#writeEnded;
+        this.#writeEnded = earlier === undefined ? resolve : () => (earlier(), resolve());
+      });
+    }
     await this.raw.closeWrite();
   }
 

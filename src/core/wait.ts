@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { type CancelScope, currentFrame, type Waker } from "./cancel-scope.ts";
+import { type CancelScope, currentFrame, type WaitLink, type Waker } from "./cancel-scope.ts";
 import type { TaskIdentity } from "./context.ts";
 import { Cancelled, cancelledWithoutStack } from "./errors.ts";
 import { blockTask, unblockTask } from "./run-state.ts";
@@ -108,6 +108,24 @@ export function _addWaiter(scope: CancelScope, wake: Waker, what: string, task: 
 /** @internal Ends a wait begun with {@linkcode _addWaiter}: removes `wake`, unblocks `task`. */
 export function _removeWaiter(scope: CancelScope, wake: Waker, task: TaskIdentity): void {
   removeWake(scope, wake);
+  unblockTask(task);
+}
+
+/**
+ * @internal The allocation-free form of {@linkcode _addWaiter}: links `link` (an object
+ * the waiting code has anyway, such as its stream) into `scope`'s waits and counts `task`
+ * as blocked in `what`. The scope's cancellation unlinks it and calls
+ * `link._cancelWait(source)`, which must end the wait with {@linkcode _endWait}.
+ */
+export function _linkWait(scope: CancelScope, link: WaitLink, what: string, task: TaskIdentity): void {
+  scope._linkWait(link);
+  blockTask(task, what);
+}
+
+/** @internal Ends a wait begun with {@linkcode _linkWait}, whatever ended it: unlinks `link` (if still linked), unblocks `task`. */
+export function _endWait(link: WaitLink, task: TaskIdentity): void {
+  const scope = link._waitScope;
+  if (scope !== undefined) scope._unlinkWait(link);
   unblockTask(task);
 }
 

@@ -5,7 +5,7 @@
  * @module
  */
 import type { RawSocket, RawSocketSink } from "../backend/index.ts";
-import { type CancelScope, currentFrame, currentScope } from "../core/cancel-scope.ts";
+import { type CancelScope, currentFrame, currentScope, type WaitLink } from "../core/cancel-scope.ts";
 import {
   BrokenResourceError,
   BusyResourceError,
@@ -14,7 +14,8 @@ import {
   ClosedResourceError,
   EndOfStream,
 } from "../core/errors.ts";
-import { _addWaiter, _removeWaiter, waitCancellable } from "../core/wait.ts";
+import type { TaskIdentity } from "../core/context.ts";
+import { _endWait, _linkWait, waitCancellable } from "../core/wait.ts";
 import { SocketAttribute } from "../streams/attributes.ts";
 import { type AttributeEntry, attributeMap, type TypedAttributeMap } from "../streams/typed-attribute.ts";
 import { ByteStreamBase, validateMaxBytes } from "../streams/types.ts";
@@ -132,7 +133,7 @@ export function socketAttributes(
  * });
  * ```
  */
-export class SocketStream extends ByteStreamBase implements RawSocketSink {
+export class SocketStream extends ByteStreamBase implements RawSocketSink, WaitLink {
   /** @ignore */
   readonly _raw: RawSocket;
   /** @ignore */
@@ -153,14 +154,21 @@ export class SocketStream extends ByteStreamBase implements RawSocketSink {
   _receiveReject: Reject | undefined = undefined;
   /** @ignore */
   _receiveMax = 0;
-  /** @ignore The scope of the waiting receive (its cancellation wakes it). */
-  _receiveScope: CancelScope | undefined = undefined;
-  /** @internal The task blocked in receive (formatTaskTree, MockClock autojump). */
-  _receiveTask: ReturnType<typeof _addWaiter> | undefined = undefined;
-  /** @ignore The scope of the waiting send. */
-  _sendScope: CancelScope | undefined = undefined;
+  /**
+   * @internal The waiting receive's link into its scope (the stream is its own
+   * {@linkcode WaitLink}): the scope it waits in, undefined when not linked.
+   */
+  _waitScope: CancelScope | undefined = undefined;
   /** @internal */
-  _sendTask: ReturnType<typeof _addWaiter> | undefined = undefined;
+  _prevWait: WaitLink | undefined = undefined;
+  /** @internal */
+  _nextWait: WaitLink | undefined = undefined;
+  /** @internal The task blocked in receive (formatTaskTree, MockClock autojump). */
+  _receiveTask: TaskIdentity | undefined = undefined;
+  /** @ignore The waiting send's link (made at the first send that waits). */
+  _sendLink: SendWait | undefined = undefined;
+  /** @internal The task blocked in send. */
+  _sendTask: TaskIdentity | undefined = undefined;
   /** @ignore */
   _receiving = false;
   /** @ignore */
@@ -240,8 +248,8 @@ export class SocketStream extends ByteStreamBase implements RawSocketSink {
     this._receiving = true;
     this._receiveMax = maxBytes;
     // waitCancellable, specialised: the waker and the executor are made once per stream.
-    this._receiveTask = _addWaiter(scope, this._onReceiveCancelled, "SocketStream.receive", frame._task);
-    this._receiveScope = scope;
+    const task = (this._receiveTask = frame._task);
+    _linkWait(scope, this, "SocketStream.receive", task);
     const promise = new Promise<Uint8Array<ArrayBuffer>>(capture);
     this._receiveResolve = capturedResolve;
     this._receiveReject = capturedReject;
@@ -290,8 +298,8 @@ export class SocketStream extends ByteStreamBase implements RawSocketSink {
       }
     }
     this._sending = true;
-    this._sendTask = _addWaiter(scope, this._onSendCancelled, "SocketStream.send", frame._task);
-    this._sendScope = scope;
+    const task = (this._sendTask = frame._task);
+    _linkWait(scope, (this._sendLink ??= new SendWait(this)), "SocketStream.send", task);
     const promise = new Promise<void>(capture);
     this._sendResolve = capturedResolve;
     this._sendReject = capturedReject;
@@ -391,10 +399,10 @@ export class SocketStream extends ByteStreamBase implements RawSocketSink {
     this._receiveResolve = undefined;
     this._receiveReject = undefined;
     this._receiving = false;
-    const scope = this._receiveScope;
-    if (scope !== undefined) {
-      this._receiveScope = undefined;
-      _removeWaiter(scope, this._onReceiveCancelled, this._receiveTask!);
+    const task = this._receiveTask;
+    if (task !== undefined) {
+      this._receiveTask = undefined;
+      _endWait(this, task);
     }
   }
 
@@ -403,29 +411,29 @@ export class SocketStream extends ByteStreamBase implements RawSocketSink {
     this._sendResolve = undefined;
     this._sendReject = undefined;
     this._sending = false;
-    const scope = this._sendScope;
-    if (scope !== undefined) {
-      this._sendScope = undefined;
-      _removeWaiter(scope, this._onSendCancelled, this._sendTask!);
+    const task = this._sendTask;
+    if (task !== undefined) {
+      this._sendTask = undefined;
+      _endWait(this._sendLink!, task);
     }
   }
 
-  /** @ignore A cancelled receive: the raw read stays in flight; its bytes become leftover. */
-  _onReceiveCancelled = (source: CancelScope): void => {
+  /** @internal {@linkcode WaitLink}: a cancelled receive; the raw read stays in flight, its bytes become leftover. */
+  _cancelWait(source: CancelScope): void {
     const reject = this._receiveReject;
     if (reject === undefined) return;
     this._clearReceiver();
     reject(cancelledWithoutStack(source._cancelReason));
-  };
+  }
 
   /** @ignore A cancelled send: data not yet handed to the runtime is not sent. */
-  _onSendCancelled = (source: CancelScope): void => {
+  _onSendCancelled(source: CancelScope): void {
     const reject = this._sendReject;
     if (reject === undefined) return;
     this._queued = null;
     this._clearSender();
     reject(cancelledWithoutStack(source._cancelReason));
-  };
+  }
 
   /** @ignore */
   _read(maxBytes: number): void {
@@ -528,5 +536,21 @@ export class SocketStream extends ByteStreamBase implements RawSocketSink {
       this._clearSender();
       reject(this._broken(error));
     }
+  }
+}
+
+/** The wait of a send, linked into its scope (see {@linkcode WaitLink}); one per stream. */
+class SendWait implements WaitLink {
+  readonly _stream: SocketStream;
+  _waitScope: CancelScope | undefined = undefined;
+  _prevWait: WaitLink | undefined = undefined;
+  _nextWait: WaitLink | undefined = undefined;
+
+  constructor(stream: SocketStream) {
+    this._stream = stream;
+  }
+
+  _cancelWait(source: CancelScope): void {
+    this._stream._onSendCancelled(source);
   }
 }
