@@ -107,12 +107,17 @@ class ByteBuffer {
   }
 }
 
-/** A chunk from the wrapped stream as the buffer keeps it; throws for anything but bytes. */
-function checkedChunk(chunk: unknown): Uint8Array<ArrayBuffer> {
+/**
+ * A chunk from the wrapped stream as the buffer keeps it; throws for anything but bytes.
+ * A byte stream's chunks are over an `ArrayBuffer` by contract; only an object stream's may
+ * be over a SharedArrayBuffer (and are copied then). Checking costs: reading `buffer`
+ * makes JavaScriptCore (Bun) create the ArrayBuffer object of a typed array.
+ */
+function checkedChunk(chunk: unknown, byteStream: boolean): Uint8Array<ArrayBuffer> {
   if (!(chunk instanceof Uint8Array)) {
     throw new TypeError(`the wrapped stream must carry Uint8Array chunks, got ${chunk === null ? "null" : typeof chunk}`);
   }
-  return ownBytes(chunk);
+  return byteStream ? chunk as Uint8Array<ArrayBuffer> : ownBytes(chunk);
 }
 
 /**
@@ -150,7 +155,11 @@ export class BufferedByteReceiveStream extends ByteReceiveStreamBase {
   constructor(receiveStream: AnyByteReceiveStream) {
     super();
     this.receiveStream = receiveStream;
+    this._byteStream = receiveStream instanceof ByteReceiveStreamBase;
   }
+
+  /** @ignore Whether the wrapped stream is a byte stream (its chunks are over an ArrayBuffer). */
+  readonly _byteStream: boolean;
 
   /**
    * A copy of the bytes received from the wrapped stream (or fed) and not consumed yet.
@@ -219,7 +228,7 @@ export class BufferedByteReceiveStream extends ByteReceiveStreamBase {
   /** @ignore `receive` with an empty buffer (the wrapped stream's receive is the checkpoint). */
   async _receiveFromStream(maxBytes: number): Promise<Uint8Array<ArrayBuffer>> {
     for (;;) {
-      const chunk = checkedChunk(await (this.receiveStream as ByteReceiveStream).receive(maxBytes));
+      const chunk = checkedChunk(await (this.receiveStream as ByteReceiveStream).receive(maxBytes), this._byteStream);
       if (chunk.length === 0) continue;
       if (chunk.length <= maxBytes) return chunk;
       // An object stream ignores maxBytes: keep the surplus.
@@ -271,7 +280,7 @@ export class BufferedByteReceiveStream extends ByteReceiveStreamBase {
         }
         throw error;
       }
-      buffer.appendOwned(checkedChunk(chunk));
+      buffer.appendOwned(checkedChunk(chunk, this._byteStream));
     }
     return buffer.take(nbytes);
   }
@@ -348,7 +357,7 @@ export class BufferedByteReceiveStream extends ByteReceiveStreamBase {
   _untilChunk(chunk: unknown): Uint8Array<ArrayBuffer> | Promise<Uint8Array<ArrayBuffer>> {
     const delimiter = this._until!;
     this._until = undefined;
-    this._buffer.appendOwned(checkedChunk(chunk));
+    this._buffer.appendOwned(checkedChunk(chunk, this._byteStream));
     return this._untilFound(delimiter, this._untilMax, this._untilOffset) ?? this._receiveUntilFromStream(delimiter, this._untilMax);
   }
 
@@ -393,7 +402,7 @@ export class BufferedByteReceiveStream extends ByteReceiveStreamBase {
         }
         throw error;
       }
-      buffer.appendOwned(checkedChunk(chunk));
+      buffer.appendOwned(checkedChunk(chunk, this._byteStream));
       const found = this._untilFound(delimiter, maxBytes, offset);
       if (found !== undefined) return found;
     }
