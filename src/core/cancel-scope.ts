@@ -191,23 +191,11 @@ export class CancelScope implements DeadlineEntry {
     } catch (error) {
       return Promise.reject(error);
     }
-    let value: Promise<T> | T;
     try {
-      value = frameStorage.run(this, fn, this);
+      return frameStorage.run(this, runInScope, fn, this) as Promise<T | undefined>;
     } catch (error) {
       return this._leaveWithError(error);
     }
-    if (!isThenable(value)) {
-      this._exit();
-      return Promise.resolve(value);
-    }
-    return Promise.resolve(value).then(
-      (result) => {
-        this._exit();
-        return result;
-      },
-      (error) => this._leaveWithError(error),
-    );
   }
 
   /** @ignore Leaves the scope with `error`: resolves to undefined if the scope caught it. */
@@ -529,6 +517,33 @@ export function currentFrame(): Frame {
 /** The innermost cancel scope of the running code. Internal. */
 export function currentScope(): CancelScope {
   return (frameStorage.getStore() ?? implicitRoot)._scope;
+}
+
+/**
+ * Runs `fn` in `scope`'s frame and leaves the scope when it settles. The handlers that
+ * leave it are registered inside the frame, so they run in it and find the scope as the
+ * current one: no closures per scope entry.
+ */
+function runInScope<T>(fn: (scope: CancelScope) => Promise<T> | T, scope: CancelScope): Promise<T | undefined> {
+  const value = fn(scope);
+  if (!isThenable(value)) {
+    scope._exit();
+    return Promise.resolve(value);
+  }
+  return Promise.resolve(value).then(leaveCurrentScope, leaveCurrentScopeWithError);
+}
+
+function leaveCurrentScope<T>(result: T): T {
+  (frameStorage.getStore() as CancelScope)._exit();
+  return result;
+}
+
+function leaveCurrentScopeWithError(error: unknown): undefined {
+  const scope = frameStorage.getStore() as CancelScope;
+  const caught = scope._catches(error);
+  scope._exit();
+  if (caught) return undefined;
+  throw error;
 }
 
 /** @ignore Whether `value` is a promise or another thenable. */
