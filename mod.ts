@@ -31,6 +31,7 @@ export {
   type RawPipeWriter,
   type RawProcess,
   type RawSocket,
+  type RawSocketSink,
   type RawStdio,
   type RawUdpSocket,
   type RuntimeName,

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { RawListener, RawSocket, RawTlsSocket, SocketInfo, TlsEngineOptions } from "../../src/backend/index.ts";
+import type { RawListener, RawSocket, RawSocketSink, RawTlsSocket, SocketInfo, TlsEngineOptions } from "../../src/backend/index.ts";
 import { ChunkQueue, type PendingWrite, type Waiter, writeRest } from "../shared/bun-io.ts";
 import { socketAddress, toOSError } from "../shared/os-error.ts";
 import { bun, type BunSocketHandler, type BunTcpServer, type BunTcpSocket, closedError, errnoError } from "./api.ts";
@@ -259,6 +259,36 @@ export class BunConnection implements RawSocket {
     });
   }
 
+  /** `readCallback` reporting to a sink (the core's SocketStream): nothing allocated per read. */
+  readInto(maxBytes: number, sink: RawSocketSink): void {
+    if (!this.#started) this.#start();
+    if (this.#input.queued > 0) sink._onChunk(this.#input.take(maxBytes));
+    else if (this.#error !== null) sink._onReadError(this.#error);
+    else if (this.#eof || this.#closed) sink._onChunk(null);
+    else {
+      const reader = (this.#sinkReader ??= new SinkReader(sink));
+      reader.sink = sink;
+      reader.maxBytes = maxBytes;
+      this.#input.reader = reader;
+    }
+  }
+
+  /** The waiting read of `readInto`, reused from one read to the next. */
+  #sinkReader: SinkReader | undefined = undefined;
+
+  /** `writeCallback` reporting to a sink. */
+  writeFrom(data: Uint8Array, sink: RawSocketSink): void {
+    const refused = this.#refuseWrite();
+    if (refused !== null) return sink._onWriteError(refused);
+    const taken = data.length === 0 ? 0 : this.socket!.write(data, 0, data.length);
+    if (taken === data.length) sink._onWritten();
+    else if (taken < 0) sink._onWriteError(this.#writeError());
+    else {
+      this.#writer = { data, offset: taken, resolve: () => sink._onWritten(), reject: (error) => sink._onWriteError(error) };
+      this.#syncRef();
+    }
+  }
+
   /** `write` without a promise: calls back synchronously when Bun took every byte at once. */
   writeCallback(data: Uint8Array, onDone: () => void, onError: (error: unknown) => void): void {
     const refused = this.#refuseWrite();
@@ -328,6 +358,21 @@ export class BunConnection implements RawSocket {
       this.#writer = null;
       writer.reject(closedError());
     }
+  }
+}
+
+/** A read of `readInto` waiting in the {@linkcode ChunkQueue}: settles into its sink. */
+class SinkReader {
+  sink: RawSocketSink;
+  maxBytes = 0;
+  constructor(sink: RawSocketSink) {
+    this.sink = sink;
+  }
+  resolve(chunk: Uint8Array<ArrayBuffer> | null): void {
+    this.sink._onChunk(chunk);
+  }
+  reject(error: unknown): void {
+    this.sink._onReadError(error);
   }
 }
 

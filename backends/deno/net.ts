@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { RawListener, RawSocket, SocketInfo } from "../../src/backend/index.ts";
+import type { RawListener, RawSocket, RawSocketSink, SocketInfo } from "../../src/backend/index.ts";
 import {
   abortReason,
   type DenoConn,
@@ -136,16 +136,22 @@ async function isStaleUnixSocket(deno: DenoNamespace, path: string): Promise<boo
   }
 }
 
-// Reads adapt to the traffic. A connection starts with one small buffer, reused (what an
-// idle connection's pending read pins), whose chunks are copied out. When a read fills it,
-// more is waiting: reads become bulk reads of BULK_READ bytes (or maxBytes if larger) into
-// consecutive regions of a BULK_POOL buffer, handed out without a copy and never written
-// again (the caller owns them), until a read brings less than 1/4 of its region (so an
-// idle connection after a bulk transfer usually waits on the small buffer again). Bytes
-// beyond the caller's maxBytes serve the next reads (read-ahead bounded by BULK_READ).
+// Reads adapt to the traffic. A connection starts with small reads into consecutive
+// regions of one SMALL_POOL buffer (what an idle connection's pending read pins), handed
+// out without a copy and never written again (the caller owns them); once less than
+// SMALL_READ is left, the next read takes a fresh pool. (A copy per read costs Deno about
+// 1.7 µs: every typed array it allocates is off-heap; a pool costs one per ~200 small
+// requests. A small chunk that the caller keeps pins its pool, as Node's pooled Buffers do.)
+// When a read fills its region, more is waiting: reads become bulk reads of BULK_READ bytes
+// (or maxBytes if larger) into consecutive regions of a BULK_POOL buffer, likewise, until a
+// read brings less than 1/4 of its region (so an idle connection after a bulk transfer
+// usually waits on a small pool again; that chunk is copied, so that no bulk pool is pinned
+// by a small chunk). Bytes beyond the caller's maxBytes serve the next reads (read-ahead
+// bounded by BULK_READ). A pool the caller detached (transferred its buffer) is replaced.
 // Measured (512 MiB in 64 KiB receives, CPU time): about that of Deno.read into one reused
 // buffer, where a fresh buffer per read costs about 1.4x.
-const SMALL_READ = 16 * 1024;
+const SMALL_POOL = 16 * 1024;
+const SMALL_READ = 8 * 1024;
 const BULK_READ = 256 * 1024;
 const BULK_POOL = 512 * 1024;
 
@@ -159,17 +165,32 @@ class DenoSocket implements RawSocket {
   // Report "::ffff:a.b.c.d" as IPv4 (a connection of an emulated "0.0.0.0" listener).
   #unmapV4: boolean;
   #info: SocketInfo | undefined;
-  // Small reads land in #scratch and are copied out; bulk reads (while reads fill their
-  // buffer) land in consecutive regions of #pool from #offset on and are handed out as is.
-  #scratch: Uint8Array<ArrayBuffer> | undefined;
+  // Small reads land in consecutive regions of #small from #smallOffset on, bulk reads
+  // (while reads fill their region) in those of #pool from #offset on; both handed out as is.
+  #small: Uint8Array<ArrayBuffer> | undefined;
+  #smallOffset = 0;
   #pool: Uint8Array<ArrayBuffer> | undefined;
   #offset = 0;
   // Bytes read beyond the caller's maxBytes, for the next reads.
   #rest: Uint8Array<ArrayBuffer> | undefined;
-  #writing: Promise<void> | undefined;
   /** The last conn read: Deno lets the socket go only once a pending one has settled. */
   #reading: Promise<unknown> | undefined;
   #closed = false;
+  // The read in flight: where it reports, its limit, its region and whether it is a bulk read.
+  #readSink: RawSocketSink | undefined;
+  #readMax = 0;
+  #region: Uint8Array<ArrayBuffer> | undefined;
+  #bulk = false;
+  // The write in flight: its bytes, how many went, where it reports; who waits for its end.
+  #writeData: Uint8Array | undefined;
+  #written = 0;
+  #writeSink: RawSocketSink | undefined;
+  #writeEnded: (() => void) | undefined;
+  // The handlers of the conn's read and write promises, made once (no async frame per call).
+  #onRead: ((count: number | null) => void) | undefined;
+  #onReadFailed: ((error: unknown) => void) | undefined;
+  #onWrote: ((count: number) => void) | undefined;
+  #onWriteFailed: ((error: unknown) => void) | undefined;
 
   constructor(conn: DenoConn, tcp: boolean, unmapV4 = false) {
     this.raw = conn;
@@ -190,64 +211,97 @@ class DenoSocket implements RawSocket {
   }
 
   read(maxBytes: number): Promise<Uint8Array<ArrayBuffer> | null> {
-    const rest = this.#rest;
-    if (rest !== undefined) return Promise.resolve(this.#fromRest(rest, maxBytes));
-    return (this.#reading = this.#readConn(maxBytes));
+    return new Promise((resolve, reject) => this.readInto(maxBytes, callbackSink(resolve, reject, noop, noop)));
   }
 
   /** `read` with callbacks: at once (synchronously) when read-ahead bytes are there. */
   readCallback(maxBytes: number, onChunk: (chunk: Uint8Array<ArrayBuffer> | null) => void, onError: (error: unknown) => void): void {
-    const rest = this.#rest;
-    if (rest !== undefined) onChunk(this.#fromRest(rest, maxBytes));
-    else (this.#reading = this.#readConn(maxBytes)).then(onChunk, onError);
+    this.readInto(maxBytes, callbackSink(onChunk, onError, noop, noop));
   }
 
-  async #readConn(maxBytes: number): Promise<Uint8Array<ArrayBuffer> | null> {
-    for (;;) {
-      if (this.#closed) return null;
-      const bulk = this.#pool !== undefined;
-      let region: Uint8Array<ArrayBuffer>;
-      let offset = this.#offset;
-      if (bulk) {
-        let pool = this.#pool!;
-        const size = maxBytes > BULK_READ ? maxBytes : BULK_READ;
-        if (pool.byteLength - offset < size) {
-          pool = this.#pool = new Uint8Array(size > BULK_POOL ? size : BULK_POOL);
-          offset = this.#offset = 0;
-        }
-        region = pool.subarray(offset, offset + size);
-      } else {
-        region = this.#scratch ??= new Uint8Array(SMALL_READ);
+  /**
+   * `readCallback` reporting to a sink (the core's SocketStream): at once when read-ahead
+   * bytes are there, else from the handler of the conn's read (prebound: no async frame,
+   * no closure per read).
+   */
+  readInto(maxBytes: number, sink: RawSocketSink): void {
+    const rest = this.#rest;
+    if (rest !== undefined) sink._onChunk(this.#fromRest(rest, maxBytes));
+    else this.#readConn(maxBytes, sink);
+  }
+
+  /** Starts a conn read for `sink` (again after an empty read). */
+  #readConn(maxBytes: number, sink: RawSocketSink): void {
+    if (this.#closed) return sink._onChunk(null);
+    const bulk = this.#pool !== undefined;
+    let region: Uint8Array<ArrayBuffer>;
+    if (bulk) {
+      let pool = this.#pool!;
+      const size = maxBytes > BULK_READ ? maxBytes : BULK_READ;
+      if (pool.byteLength - this.#offset < size) {
+        pool = this.#pool = new Uint8Array(size > BULK_POOL ? size : BULK_POOL);
+        this.#offset = 0;
       }
-      let count: number | null;
-      try {
-        count = await this.raw.read(region);
-      } catch (error) {
-        // Closed by us while pending (Interrupted) or before (BadResource): end of stream.
-        if (this.#closed) return null;
-        throw this.#portable(error, "read");
+      region = pool.subarray(this.#offset, this.#offset + size);
+    } else {
+      let small = this.#small;
+      if (small === undefined || small.byteLength - this.#smallOffset < SMALL_READ) {
+        small = this.#small = new Uint8Array(SMALL_POOL);
+        this.#smallOffset = 0;
       }
-      if (count === null) return null;
-      if (count === 0) continue; // Deno may report 0 bytes, which is not end of stream
-      let chunk: Uint8Array<ArrayBuffer>;
-      if (!bulk) {
-        // A full small buffer means more is waiting: switch to bulk reads.
-        if (count === region.byteLength) {
-          this.#pool = new Uint8Array(BULK_POOL);
-          this.#offset = 0;
-        }
-        chunk = region.slice(0, count);
-      } else if (count * 4 < region.byteLength) {
-        // The flow slowed down: back to small reads (a copy: no pool pinned by a small chunk).
-        this.#pool = undefined;
-        chunk = region.slice(0, count);
-      } else {
-        // The chunk is handed out without a copy; that part of the pool is never written again.
-        this.#offset = offset + count;
-        chunk = region.subarray(0, count);
-      }
-      return chunk.byteLength > maxBytes ? this.#fromRest(chunk, maxBytes) : chunk;
+      region = small.subarray(this.#smallOffset);
     }
+    this.#readSink = sink;
+    this.#readMax = maxBytes;
+    this.#region = region;
+    this.#bulk = bulk;
+    let reading: Promise<number | null>;
+    try {
+      reading = this.raw.read(region);
+    } catch (error) {
+      reading = Promise.reject(error);
+    }
+    this.#reading = reading.then(
+      (this.#onRead ??= (count) => this.#readDone(count)),
+      (this.#onReadFailed ??= (error) => this.#readFailed(error)),
+    );
+  }
+
+  #readDone(count: number | null): void {
+    const sink = this.#readSink!;
+    const region = this.#region!;
+    const maxBytes = this.#readMax;
+    this.#readSink = this.#region = undefined;
+    if (count === null) return sink._onChunk(null);
+    if (count === 0) return this.#readConn(maxBytes, sink); // Deno may report 0 bytes, which is not end of stream
+    let chunk: Uint8Array<ArrayBuffer>;
+    if (!this.#bulk) {
+      // The chunk is handed out without a copy; that part of the pool is never written again.
+      this.#smallOffset += count;
+      chunk = region.subarray(0, count);
+      // A full region means more is waiting: switch to bulk reads.
+      if (count === region.byteLength) {
+        this.#pool = new Uint8Array(BULK_POOL);
+        this.#offset = 0;
+      }
+    } else if (count * 4 < region.byteLength) {
+      // The flow slowed down: back to small reads (a copy: no pool pinned by a small chunk).
+      this.#pool = undefined;
+      chunk = region.slice(0, count);
+    } else {
+      // The chunk is handed out without a copy; that part of the pool is never written again.
+      this.#offset += count;
+      chunk = region.subarray(0, count);
+    }
+    sink._onChunk(chunk.byteLength > maxBytes ? this.#fromRest(chunk, maxBytes) : chunk);
+  }
+
+  #readFailed(error: unknown): void {
+    const sink = this.#readSink!;
+    this.#readSink = this.#region = undefined;
+    // Closed by us while pending (Interrupted) or before (BadResource): end of stream.
+    if (this.#closed) sink._onChunk(null);
+    else sink._onReadError(this.#portable(error, "read"));
   }
 
   #fromRest(rest: Uint8Array<ArrayBuffer>, maxBytes: number): Uint8Array<ArrayBuffer> {
@@ -260,17 +314,50 @@ class DenoSocket implements RawSocket {
   }
 
   write(data: Uint8Array): Promise<void> {
-    return (this.#writing = this.#writeAll(data));
+    return new Promise((resolve, reject) => this.writeFrom(data, callbackSink(noop, noop, resolve, reject)));
   }
 
-  async #writeAll(data: Uint8Array): Promise<void> {
-    // Deno's write may take part of the buffer: loop until it has taken every byte.
+  /** `write` reporting to a sink: the conn's write, again for what it did not take, until every byte went. */
+  writeFrom(data: Uint8Array, sink: RawSocketSink): void {
+    this.#writeData = data;
+    this.#written = 0;
+    this.#writeSink = sink;
+    this.#writeConn(data);
+  }
+
+  #writeConn(bytes: Uint8Array): void {
+    let writing: Promise<number>;
     try {
-      let written = await this.raw.write(data);
-      while (written < data.byteLength) written += await this.raw.write(data.subarray(written));
+      writing = this.raw.write(bytes);
     } catch (error) {
-      throw this.#portable(error, "write");
+      writing = Promise.reject(error);
     }
+    writing.then(
+      (this.#onWrote ??= (count) => this.#wrote(count)),
+      (this.#onWriteFailed ??= (error) => this.#writeFailed(error)),
+    );
+  }
+
+  #wrote(count: number): void {
+    const data = this.#writeData!;
+    const written = (this.#written += count);
+    if (written < data.byteLength) return this.#writeConn(data.subarray(written)); // Deno took part of it
+    const sink = this.#writeSink!;
+    this.#endWrite();
+    sink._onWritten();
+  }
+
+  #writeFailed(error: unknown): void {
+    const sink = this.#writeSink!;
+    this.#endWrite();
+    sink._onWriteError(this.#portable(error, "write"));
+  }
+
+  #endWrite(): void {
+    this.#writeData = this.#writeSink = undefined;
+    const ended = this.#writeEnded;
+    this.#writeEnded = undefined;
+    ended?.();
   }
 
   /** A read or write error in the portable shape, naming the peer. */
@@ -291,14 +378,19 @@ class DenoSocket implements RawSocket {
 
   async closeWrite(): Promise<void> {
     // End of stream goes after a pending write (its failure is reported to its caller).
-    if (this.#writing !== undefined) await this.#writing.catch(() => {});
+    while (this.#writeSink !== undefined) {
+      await new Promise<void>((resolve) => {
+        const earlier = this.#writeEnded;
+        this.#writeEnded = earlier === undefined ? resolve : () => (earlier(), resolve());
+      });
+    }
     await this.raw.closeWrite();
   }
 
   close(): void | Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    this.#pool = this.#scratch = this.#rest = undefined;
+    this.#pool = this.#small = this.#rest = undefined;
     // Deno shuts the write side down (FIN) and closes; a pending read is interrupted.
     closeQuietly(this.raw);
     return this.#reading?.then(noop, noop);
@@ -339,6 +431,16 @@ class DenoUnixListener implements RawListener {
 }
 
 const noop = (): void => {};
+
+/** Callbacks as a {@linkcode RawSocketSink}, for `read`, `readCallback` and `write`. */
+function callbackSink(
+  onChunk: (chunk: Uint8Array<ArrayBuffer> | null) => void,
+  onReadError: (error: unknown) => void,
+  onWritten: () => void,
+  onWriteError: (error: unknown) => void,
+): RawSocketSink {
+  return { _onChunk: onChunk, _onReadError: onReadError, _onWritten: onWritten, _onWriteError: onWriteError };
+}
 
 function tcpInfo(conn: DenoConn, unmapV4: boolean): SocketInfo {
   const local = conn.localAddr as DenoNetAddr;

@@ -13,7 +13,7 @@
 import * as dns from "node:dns";
 import { lstat, unlink } from "node:fs/promises";
 import * as net from "node:net";
-import type { Backend, RawListener, RawSocket, SocketInfo } from "../../src/backend/index.ts";
+import type { Backend, RawListener, RawSocket, RawSocketSink, SocketInfo } from "../../src/backend/index.ts";
 import { denoPermissionError, osError, posixCode, socketAddress, toOSError } from "../shared/os-error.ts";
 
 type NetBackend = Pick<
@@ -98,12 +98,11 @@ export class NodeRawSocket implements RawSocket {
   #queued = 0;
   #limit: number;
   #paused = false;
-  #readResolve: ((chunk: Uint8Array<ArrayBuffer> | null) => void) | undefined = undefined;
-  #readReject: ((error: unknown) => void) | undefined = undefined;
+  /** Where the pending read reports (the core's SocketStream, or callbacks wrapped as one). */
+  #reader: RawSocketSink | undefined = undefined;
   #readMax = 0;
-  #writeResolve: (() => void) | undefined = undefined;
-  #skipCallbacks = 0;
-  #writeReject: ((error: unknown) => void) | undefined = undefined;
+  /** Where the pending write reports. */
+  #writer: RawSocketSink | undefined = undefined;
   #ended = false;
   #error: unknown = undefined;
 
@@ -118,10 +117,13 @@ export class NodeRawSocket implements RawSocket {
     // flow), so that a fresh socket can still be handed whole to node:tls (upgradeTls).
     socket.pause();
     this.#paused = true;
-    socket.on("error", this.#onError);
-    socket.on("end", this.#onEnd);
-    socket.on("close", this.#onClose);
-    socket.on("data", this.#onData);
+    // The listeners are shared by every socket (no closures per connection): they find
+    // this object on the socket.
+    (socket as OwnedSocket)[OWNER] = this;
+    socket.on("error", onSocketError);
+    socket.on("end", onSocketEnd);
+    socket.on("close", onSocketClose);
+    socket.on("data", onSocketData);
   }
 
   /**
@@ -132,11 +134,11 @@ export class NodeRawSocket implements RawSocket {
   detach(): net.Socket | undefined {
     const socket = this.raw;
     if (
-      this.#readResolve !== undefined || this.#queued !== 0 || !this.#paused || this.#ended ||
+      this.#reader !== undefined || this.#queued !== 0 || !this.#paused || this.#ended ||
       this.#error !== undefined || socket.destroyed || socket.readableLength !== 0 || socket.writableEnded
     ) return undefined;
-    socket.off("data", this.#onData);
-    socket.off("end", this.#onEnd);
+    socket.off("data", onSocketData);
+    socket.off("end", onSocketEnd);
     this.#ended = true; // this object reads no more
     return socket;
   }
@@ -146,15 +148,18 @@ export class NodeRawSocket implements RawSocket {
   }
 
   readCallback(maxBytes: number, onChunk: (chunk: Uint8Array<ArrayBuffer> | null) => void, onError: (error: unknown) => void): void {
-    if (this.#queued > 0) return onChunk(this.#take(maxBytes));
-    if (this.#error !== undefined) return onError(this.#error);
-    if (this.#ended || this.raw.destroyed) return onChunk(null);
+    this.readInto(maxBytes, callbackSink(onChunk, onError, noop, noop));
+  }
+
+  readInto(maxBytes: number, sink: RawSocketSink): void {
+    if (this.#queued > 0) return sink._onChunk(this.#take(maxBytes));
+    if (this.#error !== undefined) return sink._onReadError(this.#error);
+    if (this.#ended || this.raw.destroyed) return sink._onChunk(null);
     if (this.#paused) {
       this.#paused = false;
       this.raw.resume();
     }
-    this.#readResolve = onChunk;
-    this.#readReject = onError;
+    this.#reader = sink;
     this.#readMax = maxBytes;
   }
 
@@ -163,38 +168,39 @@ export class NodeRawSocket implements RawSocket {
   }
 
   writeCallback(data: Uint8Array, onDone: () => void, onError: (error: unknown) => void): void {
-    if (this.#error !== undefined) return onError(this.#error);
+    this.writeFrom(data, callbackSink(noop, noop, onDone, onError));
+  }
+
+  writeFrom(data: Uint8Array, sink: RawSocketSink): void {
+    if (this.#error !== undefined) return sink._onWriteError(this.#error);
     const socket = this.raw;
     if (socket.destroyed || socket.writableEnded) {
-      return onError(new Error(socket.destroyed ? "the socket is closed" : "the socket was shut down for writing"));
+      return sink._onWriteError(new Error(socket.destroyed ? "the socket is closed" : "the socket was shut down for writing"));
     }
-    this.#writeResolve = onDone;
-    this.#writeReject = onError;
-    socket.write(data, this.#afterWrite);
+    this.#writer = sink;
+    if (!writtenAtOnce) {
+      socket.write(data, this.#afterWrite);
+      return;
+    }
     // On Node, a write that libuv completed at once has left Node's buffer before write()
-    // returns (the bytes are in the kernel, the buffer is free): done now, without waiting
-    // a tick for the callback, which is then skipped. Only on Node itself: compatibility
-    // layers may report an empty buffer while still holding the data.
-    // A write the kernel refused (EPIPE after the peer's reset) has errored the socket
-    // already: its callback carries the error, so this is not a completed write.
-    if (writtenAtOnce && socket.writableLength === 0 && this.#writeResolve === onDone && socket.errored == null) {
-      this.#writeResolve = this.#writeReject = undefined;
-      this.#skipCallbacks++;
-      onDone();
-    }
+    // returns (the bytes are in the kernel, the buffer is free): done now. Written without
+    // a callback, which costs Node a tick per write (a write without one has a fast path).
+    // A write the kernel refused (EPIPE after the peer's reset) has errored the socket:
+    // the 'error' event fails the send. A write that is still in Node's buffer is done
+    // when a zero-length write queued behind it calls back (callbacks come in order).
+    socket.write(data);
+    if (this.#writer !== sink) return; // failed meanwhile
+    if (socket.writableLength === 0 && socket.errored == null) {
+      this.#writer = undefined;
+      sink._onWritten();
+    } else if (socket.errored == null) socket.write(NOTHING, this.#afterWrite);
   }
 
   #afterWrite = (error?: Error | null): void => {
-    if (this.#skipCallbacks > 0) {
-      this.#skipCallbacks--;
-      if (error && this.#error === undefined) this.#error = socketError(error, this.info, "write");
-      return;
-    }
-    const resolve = this.#writeResolve;
-    const reject = this.#writeReject;
-    this.#writeResolve = this.#writeReject = undefined;
-    if (error) reject?.(this.#error ?? socketError(error, this.info, "write"));
-    else resolve?.();
+    const writer = this.#writer;
+    this.#writer = undefined;
+    if (error) writer?._onWriteError(this.#error ?? socketError(error, this.info, "write"));
+    else writer?._onWritten();
   };
 
   closeWrite(): Promise<void> {
@@ -246,19 +252,20 @@ export class NodeRawSocket implements RawSocket {
     return chunk;
   }
 
-  #onData = (buffer: Uint8Array): void => {
+  /** @ignore 'data' (through {@linkcode onSocketData}). */
+  _onData(buffer: Uint8Array): void {
     let chunk = plain(buffer);
-    const resolve = this.#readResolve;
-    if (resolve !== undefined) {
+    const reader = this.#reader;
+    if (reader !== undefined) {
       // A read waits only while the queue is empty: hand the chunk over directly.
-      this.#readResolve = this.#readReject = undefined;
+      this.#reader = undefined;
       const max = this.#readMax;
       if (chunk.length > max) {
         this.#chunks.push(chunk.subarray(max));
         this.#queued += chunk.length - max;
         chunk = chunk.subarray(0, max);
       }
-      resolve(chunk);
+      reader._onChunk(chunk);
       return;
     }
     this.#chunks.push(chunk);
@@ -267,46 +274,79 @@ export class NodeRawSocket implements RawSocket {
       this.#paused = true;
       this.raw.pause();
     }
-  };
+  }
 
-  #onEnd = (): void => {
+  /** @ignore 'end'. */
+  _onEnd(): void {
     this.#ended = true;
-    const resolve = this.#readResolve;
-    if (resolve !== undefined) {
-      this.#readResolve = this.#readReject = undefined;
-      resolve(null);
+    const reader = this.#reader;
+    if (reader !== undefined) {
+      this.#reader = undefined;
+      reader._onChunk(null);
     }
-  };
+  }
 
-  #onError = (raw: unknown): void => {
+  /** @ignore 'error'. */
+  _onError(raw: unknown): void {
     const error = socketError(raw, this.info, "read");
     if (this.#error === undefined) this.#error = error;
-    const reject = this.#readReject;
-    if (reject !== undefined) {
-      this.#readResolve = this.#readReject = undefined;
-      reject(error);
+    const reader = this.#reader;
+    if (reader !== undefined) {
+      this.#reader = undefined;
+      reader._onReadError(error);
     }
-    const rejectWrite = this.#writeReject;
-    if (rejectWrite !== undefined) {
-      this.#writeResolve = this.#writeReject = undefined;
-      rejectWrite(error);
+    const writer = this.#writer;
+    if (writer !== undefined) {
+      this.#writer = undefined;
+      writer._onWriteError(error);
     }
-  };
+  }
 
-  #onClose = (): void => {
-    const resolve = this.#readResolve;
-    if (resolve !== undefined) {
-      const reject = this.#readReject!;
-      this.#readResolve = this.#readReject = undefined;
-      if (this.#error !== undefined) reject(this.#error);
-      else resolve(null);
+  /** @ignore 'close'. */
+  _onClose(): void {
+    const reader = this.#reader;
+    if (reader !== undefined) {
+      this.#reader = undefined;
+      if (this.#error !== undefined) reader._onReadError(this.#error);
+      else reader._onChunk(null);
     }
-    const rejectWrite = this.#writeReject;
-    if (rejectWrite !== undefined) {
-      this.#writeResolve = this.#writeReject = undefined;
-      rejectWrite(this.#error ?? new Error("the socket was closed"));
+    const writer = this.#writer;
+    if (writer !== undefined) {
+      this.#writer = undefined;
+      writer._onWriteError(this.#error ?? new Error("the socket was closed"));
     }
-  };
+  }
+}
+
+/** Where a socket's shared listeners find its {@linkcode NodeRawSocket}. */
+const OWNER = Symbol("anyts NodeRawSocket");
+type OwnedSocket = net.Socket & { [OWNER]?: NodeRawSocket };
+
+function onSocketData(this: OwnedSocket, buffer: Uint8Array): void {
+  this[OWNER]?._onData(buffer);
+}
+function onSocketEnd(this: OwnedSocket): void {
+  this[OWNER]?._onEnd();
+}
+function onSocketError(this: OwnedSocket, error: unknown): void {
+  this[OWNER]?._onError(error);
+}
+function onSocketClose(this: OwnedSocket): void {
+  this[OWNER]?._onClose();
+}
+
+const noop = (): void => {};
+/** What `writeFrom` writes to learn when Node's buffer has drained (see there). */
+const NOTHING = new Uint8Array(0);
+
+/** Callbacks as a {@linkcode RawSocketSink}, for `readCallback`, `writeCallback` and the promise API. */
+function callbackSink(
+  onChunk: (chunk: Uint8Array<ArrayBuffer> | null) => void,
+  onReadError: (error: unknown) => void,
+  onWritten: () => void,
+  onWriteError: (error: unknown) => void,
+): RawSocketSink {
+  return { _onChunk: onChunk, _onReadError: onReadError, _onWritten: onWritten, _onWriteError: onWriteError };
 }
 
 /** An accepted connection waiting for accept(); its early errors are kept for later. */

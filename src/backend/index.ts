@@ -22,7 +22,7 @@ import { lazySignalsBackend, type SignalsBackend } from "./signals.ts";
 import { delegatingWorkerBackend, type WorkerBackend } from "./worker.ts";
 import type { FsBackend } from "./fs.ts";
 
-export type { RawListener, RawSocket, RawUdpSocket, SocketInfo } from "./net.ts";
+export type { RawListener, RawSocket, RawSocketSink, RawUdpSocket, SocketInfo } from "./net.ts";
 export type { RawTlsSocket, TlsEngineOptions, TlsSessionInfo, TlsTransport } from "./tls.ts";
 export type { ProcessBackend, RawPipeReader, RawPipeWriter, RawProcess, RawStdio, SpawnOptions } from "./process.ts";
 export type { SignalsBackend } from "./signals.ts";

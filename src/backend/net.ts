@@ -72,6 +72,15 @@ export interface RawSocket {
    * or `onError`, exactly once; synchronously if the runtime took everything at once.
    */
   writeCallback?(data: Uint8Array, onDone: () => void, onError: (error: unknown) => void): void;
+  /**
+   * Optional fast path of `readCallback` (preferred by the core when present): the same,
+   * reported to the methods of `sink` instead of two callbacks, so that a stream needs no
+   * closure per callback (memory per connection) and a promise-based runtime can call back
+   * from its own async read without one more promise in between.
+   */
+  readInto?(maxBytes: number, sink: RawSocketSink): void;
+  /** Optional fast path of `writeCallback`, reported to `sink` (see `readInto`). */
+  writeFrom?(data: Uint8Array, sink: RawSocketSink): void;
   /** Half-closes: sends end-of-stream after the pending writes; reading still works. */
   closeWrite(): Promise<void>;
   /**
@@ -85,6 +94,29 @@ export interface RawSocket {
   readonly info: SocketInfo;
   /** The runtime's own socket object. */
   readonly raw: unknown;
+}
+
+/**
+ * Where {@linkcode RawSocket.readInto} and {@linkcode RawSocket.writeFrom} report: the
+ * core's `SocketStream`. Each call reports exactly once, perhaps synchronously.
+ *
+ * @example
+ * ```ts
+ * import type { RawSocket, RawSocketSink } from "@anyts/anyts";
+ * function readOnce(socket: RawSocket, sink: RawSocketSink) {
+ *   socket.readInto?.(65536, sink);
+ * }
+ * ```
+ */
+export interface RawSocketSink {
+  /** A read brought 1 to `maxBytes` bytes, or `null` at the end of the stream. */
+  _onChunk(chunk: Uint8Array<ArrayBuffer> | null): void;
+  /** A read failed (the runtime's error). */
+  _onReadError(error: unknown): void;
+  /** A write is done: the runtime has taken every byte. */
+  _onWritten(): void;
+  /** A write failed (the runtime's error). */
+  _onWriteError(error: unknown): void;
 }
 
 /**

@@ -26,6 +26,22 @@ const EXITED = 2;
 export type Waker = (source: CancelScope) => void;
 
 /**
+ * @ignore A blocked wait linked into its scope's list of waits (`_linkWait` in wait.ts):
+ * an object that exists anyway (a stream) is the link, so that waiting allocates nothing
+ * (no closure, no Set entry). The scope unlinks it before calling `_cancelWait`. Internal.
+ */
+export interface WaitLink {
+  /** @ignore The scope's cancellation reached the wait. */
+  _cancelWait(source: CancelScope): void;
+  /** @ignore The scope the wait is linked into, or undefined when not linked. */
+  _waitScope: CancelScope | undefined;
+  /** @ignore */
+  _prevWait: WaitLink | undefined;
+  /** @ignore */
+  _nextWait: WaitLink | undefined;
+}
+
+/**
  * Options of {@linkcode CancelScope}.
  *
  * @example
@@ -92,6 +108,12 @@ export class CancelScope implements DeadlineEntry {
   _waiters: Set<Waker> | undefined = undefined;
   /** @ignore Cleanups of resources opened in the scope, run when it exits (finalizers.ts). */
   _finalizers: Set<Finalizer> | undefined = undefined;
+  /** @ignore One waiter kept outside `_waiters` (most scopes have at most one at a time: no Set to allocate). */
+  _waiter: Waker | undefined = undefined;
+  /** @ignore The linked waits (see {@linkcode WaitLink}), in the order they began. */
+  _firstWait: WaitLink | undefined = undefined;
+  /** @ignore */
+  _lastWait: WaitLink | undefined = undefined;
   /** @ignore */
   _state: number = IDLE;
   /** @ignore */
@@ -450,6 +472,12 @@ export class CancelScope implements DeadlineEntry {
   /** @ignore Delivers `source`'s cancellation to this scope and its unshielded descendants. */
   _deliver(source: CancelScope): void {
     if (this._controller !== undefined) this._abortSignal(source);
+    for (let link = this._firstWait; link !== undefined; link = this._firstWait) {
+      this._unlinkWait(link);
+      link._cancelWait(source);
+    }
+    const waiter = this._waiter;
+    if (waiter !== undefined) waiter(source);
     const waiters = this._waiters;
     if (waiters !== undefined && waiters.size !== 0) {
       for (const wake of waiters) wake(source);
@@ -460,6 +488,28 @@ export class CancelScope implements DeadlineEntry {
       if (!child._shield) child._deliver(source);
       child = next;
     }
+  }
+
+  /** @ignore Appends a wait to the linked waits. */
+  _linkWait(link: WaitLink): void {
+    link._waitScope = this;
+    const last = this._lastWait;
+    link._prevWait = last;
+    link._nextWait = undefined;
+    if (last === undefined) this._firstWait = link;
+    else last._nextWait = link;
+    this._lastWait = link;
+  }
+
+  /** @ignore Removes a linked wait. */
+  _unlinkWait(link: WaitLink): void {
+    const prev = link._prevWait;
+    const next = link._nextWait;
+    if (prev === undefined) this._firstWait = next;
+    else prev._nextWait = next;
+    if (next === undefined) this._lastWait = prev;
+    else next._prevWait = prev;
+    link._prevWait = link._nextWait = link._waitScope = undefined;
   }
 
   /** @ignore Appends this scope to `parent`'s children. */

@@ -7,7 +7,7 @@
  *
  * @module
  */
-import { type CancelScope, currentFrame, type Waker } from "./cancel-scope.ts";
+import { type CancelScope, currentFrame, type WaitLink, type Waker } from "./cancel-scope.ts";
 import type { TaskIdentity } from "./context.ts";
 import { Cancelled, cancelledWithoutStack } from "./errors.ts";
 import { blockTask, unblockTask } from "./run-state.ts";
@@ -64,25 +64,24 @@ export function waitCancellable<T>(
     const wake = (source: CancelScope) => {
       if (settled) return;
       settled = true;
-      waiters.delete(wake);
+      removeWake(waitScope, wake);
       if (blocked) unblockTask(task);
       if (disarm) disarm();
       reject(cancelledWithoutStack(source._cancelReason));
     };
-    const waiters = (waitScope._waiters ??= new Set());
-    waiters.add(wake);
+    addWake(waitScope, wake);
     disarm = arm(
       (value) => {
         if (settled) return;
         settled = true;
-        waiters.delete(wake);
+        removeWake(waitScope, wake);
         if (blocked) unblockTask(task);
         resolve(value);
       },
       (error) => {
         if (settled) return;
         settled = true;
-        waiters.delete(wake);
+        removeWake(waitScope, wake);
         if (blocked) unblockTask(task);
         reject(error);
       },
@@ -97,20 +96,48 @@ export function waitCancellable<T>(
 /**
  * @internal For the specialised waits that register their waker on `scope._waiters`
  * themselves instead of calling {@linkcode waitCancellable} (SocketStream, TLSStream):
- * adds `wake` and counts the current task as blocked in `what`. Returns the task, to be
+ * adds `wake` and counts `task` (the current one) as blocked in `what`. Returns the task, to be
  * passed to {@linkcode _removeWaiter} when the wait ends (whatever ends it).
  */
-export function _addWaiter(scope: CancelScope, wake: Waker, what: string): TaskIdentity {
-  (scope._waiters ??= new Set()).add(wake);
-  const task = currentFrame()._task;
+export function _addWaiter(scope: CancelScope, wake: Waker, what: string, task: TaskIdentity = currentFrame()._task): TaskIdentity {
+  addWake(scope, wake);
   blockTask(task, what);
   return task;
 }
 
 /** @internal Ends a wait begun with {@linkcode _addWaiter}: removes `wake`, unblocks `task`. */
 export function _removeWaiter(scope: CancelScope, wake: Waker, task: TaskIdentity): void {
-  scope._waiters!.delete(wake);
+  removeWake(scope, wake);
   unblockTask(task);
+}
+
+/**
+ * @internal The allocation-free form of {@linkcode _addWaiter}: links `link` (an object
+ * the waiting code has anyway, such as its stream) into `scope`'s waits and counts `task`
+ * as blocked in `what`. The scope's cancellation unlinks it and calls
+ * `link._cancelWait(source)`, which must end the wait with {@linkcode _endWait}.
+ */
+export function _linkWait(scope: CancelScope, link: WaitLink, what: string, task: TaskIdentity): void {
+  scope._linkWait(link);
+  blockTask(task, what);
+}
+
+/** @internal Ends a wait begun with {@linkcode _linkWait}, whatever ended it: unlinks `link` (if still linked), unblocks `task`. */
+export function _endWait(link: WaitLink, task: TaskIdentity): void {
+  const scope = link._waitScope;
+  if (scope !== undefined) scope._unlinkWait(link);
+  unblockTask(task);
+}
+
+/** Registers `wake` with `scope`: in its one-waiter slot when free, else in its set. */
+function addWake(scope: CancelScope, wake: Waker): void {
+  if (scope._waiter === undefined) scope._waiter = wake;
+  else (scope._waiters ??= new Set()).add(wake);
+}
+
+function removeWake(scope: CancelScope, wake: Waker): void {
+  if (scope._waiter === wake) scope._waiter = undefined;
+  else scope._waiters?.delete(wake);
 }
 
 /**

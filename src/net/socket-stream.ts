@@ -4,8 +4,8 @@
  *
  * @module
  */
-import type { RawSocket } from "../backend/index.ts";
-import { type CancelScope, currentScope } from "../core/cancel-scope.ts";
+import type { RawSocket, RawSocketSink } from "../backend/index.ts";
+import { type CancelScope, currentFrame, currentScope, type WaitLink } from "../core/cancel-scope.ts";
 import {
   BrokenResourceError,
   BusyResourceError,
@@ -14,7 +14,8 @@ import {
   ClosedResourceError,
   EndOfStream,
 } from "../core/errors.ts";
-import { _addWaiter, _removeWaiter, waitCancellable } from "../core/wait.ts";
+import type { TaskIdentity } from "../core/context.ts";
+import { _endWait, _linkWait, waitCancellable } from "../core/wait.ts";
 import { SocketAttribute } from "../streams/attributes.ts";
 import { type AttributeEntry, attributeMap, type TypedAttributeMap } from "../streams/typed-attribute.ts";
 import { ByteStreamBase, validateMaxBytes } from "../streams/types.ts";
@@ -24,6 +25,45 @@ const noop = (): void => {};
 
 type Resolve<T> = (value: T) => void;
 type Reject = (error: unknown) => void;
+
+// A promise's resolving functions, taken out by one executor shared by every stream (a
+// stream then needs no executor closure of its own).
+// deno-lint-ignore no-explicit-any
+let capturedResolve: Resolve<any> | undefined;
+let capturedReject: Reject | undefined;
+// deno-lint-ignore no-explicit-any
+function capture(resolve: Resolve<any>, reject: Reject): void {
+  capturedResolve = resolve;
+  capturedReject = reject;
+}
+
+/**
+ * The end of the stream, without a stack: it only ever shows anyts internals (the
+ * receive's caller is in the async part of the trace, which an error built in a callback
+ * does not have), and capturing it is most of the cost of a connection's end.
+ */
+function endOfStream(): EndOfStream {
+  const errorClass = Error as { stackTraceLimit?: number };
+  const limit = errorClass.stackTraceLimit;
+  errorClass.stackTraceLimit = 0;
+  try {
+    return new EndOfStream();
+  } finally {
+    errorClass.stackTraceLimit = limit;
+  }
+}
+
+// Streams whose send completed at once and still counts as in progress (see `send`): one
+// microtask ends them all.
+let quickSends: SocketStream[] = [];
+function endQuickSends(): void {
+  const streams = quickSends;
+  quickSends = [];
+  for (let i = 0; i < streams.length; i++) {
+    const stream = streams[i]!;
+    if (stream._sendResolve === undefined) stream._sending = false;
+  }
+}
 
 /**
  * @ignore The typed attributes of a socket, listener or UDP socket, from what its backend
@@ -93,7 +133,7 @@ export function socketAttributes(
  * });
  * ```
  */
-export class SocketStream extends ByteStreamBase {
+export class SocketStream extends ByteStreamBase implements RawSocketSink, WaitLink {
   /** @ignore */
   readonly _raw: RawSocket;
   /** @ignore */
@@ -114,14 +154,21 @@ export class SocketStream extends ByteStreamBase {
   _receiveReject: Reject | undefined = undefined;
   /** @ignore */
   _receiveMax = 0;
-  /** @ignore The scope of the waiting receive (its cancellation wakes it). */
-  _receiveScope: CancelScope | undefined = undefined;
-  /** @internal The task blocked in receive (formatTaskTree, MockClock autojump). */
-  _receiveTask: ReturnType<typeof _addWaiter> | undefined = undefined;
-  /** @ignore The scope of the waiting send. */
-  _sendScope: CancelScope | undefined = undefined;
+  /**
+   * @internal The waiting receive's link into its scope (the stream is its own
+   * {@linkcode WaitLink}): the scope it waits in, undefined when not linked.
+   */
+  _waitScope: CancelScope | undefined = undefined;
   /** @internal */
-  _sendTask: ReturnType<typeof _addWaiter> | undefined = undefined;
+  _prevWait: WaitLink | undefined = undefined;
+  /** @internal */
+  _nextWait: WaitLink | undefined = undefined;
+  /** @internal The task blocked in receive (formatTaskTree, MockClock autojump). */
+  _receiveTask: TaskIdentity | undefined = undefined;
+  /** @ignore The waiting send's link (made at the first send that waits). */
+  _sendLink: SendWait | undefined = undefined;
+  /** @internal The task blocked in send. */
+  _sendTask: TaskIdentity | undefined = undefined;
   /** @ignore */
   _receiving = false;
   /** @ignore */
@@ -187,7 +234,8 @@ export class SocketStream extends ByteStreamBase {
     }
     if (this._receiving) return Promise.reject(new BusyResourceError("receiving"));
     if (this._closed) return Promise.reject(new ClosedResourceError("SocketStream"));
-    const scope = currentScope();
+    const frame = currentFrame();
+    const scope = frame._scope;
     const source = scope._cancelledBy();
     if (source !== undefined) return Promise.reject(new Cancelled(source._cancelReason));
     // A read that completes at once (a backend's readCallback with a chunk already there)
@@ -196,13 +244,17 @@ export class SocketStream extends ByteStreamBase {
     const leftover = this._leftover;
     if (leftover !== null) return Promise.resolve(this._take(leftover, maxBytes));
     if (this._readError !== undefined) return Promise.reject(this._broken(this._readError));
-    if (this._eof) return Promise.reject(new EndOfStream());
+    if (this._eof) return Promise.reject(endOfStream());
     this._receiving = true;
     this._receiveMax = maxBytes;
     // waitCancellable, specialised: the waker and the executor are made once per stream.
-    this._receiveTask = _addWaiter(scope, this._onReceiveCancelled, "SocketStream.receive");
-    this._receiveScope = scope;
-    return new Promise<Uint8Array<ArrayBuffer>>(this._receiveExecutor);
+    const task = (this._receiveTask = frame._task);
+    _linkWait(scope, this, "SocketStream.receive", task);
+    const promise = new Promise<Uint8Array<ArrayBuffer>>(capture);
+    this._receiveResolve = capturedResolve;
+    this._receiveReject = capturedReject;
+    capturedResolve = capturedReject = undefined;
+    return promise;
   }
 
   /**
@@ -223,7 +275,8 @@ export class SocketStream extends ByteStreamBase {
     }
     if (this._sending) return Promise.reject(new BusyResourceError("sending"));
     if (this._closed) return Promise.reject(new ClosedResourceError("SocketStream"));
-    const scope = currentScope();
+    const frame = currentFrame();
+    const scope = frame._scope;
     const source = scope._cancelledBy();
     if (source !== undefined) return Promise.reject(new Cancelled(source._cancelReason));
     const broken = this._writeError ?? this._readError;
@@ -240,14 +293,18 @@ export class SocketStream extends ByteStreamBase {
       if (!this._writing) {
         if (this._writeError !== undefined) return Promise.reject(this._broken(this._writeError));
         this._sending = true;
-        queueMicrotask(this._endQuickSend);
+        if (quickSends.push(this) === 1) resolved.then(endQuickSends); // (Node's queueMicrotask allocates an AsyncResource)
         return resolved;
       }
     }
     this._sending = true;
-    this._sendTask = _addWaiter(scope, this._onSendCancelled, "SocketStream.send");
-    this._sendScope = scope;
-    return new Promise<void>(this._sendExecutor);
+    const task = (this._sendTask = frame._task);
+    _linkWait(scope, (this._sendLink ??= new SendWait(this)), "SocketStream.send", task);
+    const promise = new Promise<void>(capture);
+    this._sendResolve = capturedResolve;
+    this._sendReject = capturedReject;
+    capturedResolve = capturedReject = undefined;
+    return promise;
   }
 
   /**
@@ -342,10 +399,10 @@ export class SocketStream extends ByteStreamBase {
     this._receiveResolve = undefined;
     this._receiveReject = undefined;
     this._receiving = false;
-    const scope = this._receiveScope;
-    if (scope !== undefined) {
-      this._receiveScope = undefined;
-      _removeWaiter(scope, this._onReceiveCancelled, this._receiveTask!);
+    const task = this._receiveTask;
+    if (task !== undefined) {
+      this._receiveTask = undefined;
+      _endWait(this, task);
     }
   }
 
@@ -354,70 +411,50 @@ export class SocketStream extends ByteStreamBase {
     this._sendResolve = undefined;
     this._sendReject = undefined;
     this._sending = false;
-    const scope = this._sendScope;
-    if (scope !== undefined) {
-      this._sendScope = undefined;
-      _removeWaiter(scope, this._onSendCancelled, this._sendTask!);
+    const task = this._sendTask;
+    if (task !== undefined) {
+      this._sendTask = undefined;
+      _endWait(this._sendLink!, task);
     }
   }
 
-  /** @internal The end of a send whose write completed at once (see `send`). */
-  _endQuickSend = (): void => {
-    if (this._sendResolve === undefined) this._sending = false;
-  };
-
-  /** @ignore */
-  _receiveExecutor = (resolve: Resolve<Uint8Array<ArrayBuffer>>, reject: Reject): void => {
-    this._receiveResolve = resolve;
-    this._receiveReject = reject;
-  };
-
-  /** @ignore */
-  _sendExecutor = (resolve: Resolve<void>, reject: Reject): void => {
-    this._sendResolve = resolve;
-    this._sendReject = reject;
-  };
-
-  /** @ignore A cancelled receive: the raw read stays in flight; its bytes become leftover. */
-  _onReceiveCancelled = (source: CancelScope): void => {
+  /** @internal {@linkcode WaitLink}: a cancelled receive; the raw read stays in flight, its bytes become leftover. */
+  _cancelWait(source: CancelScope): void {
     const reject = this._receiveReject;
     if (reject === undefined) return;
     this._clearReceiver();
     reject(cancelledWithoutStack(source._cancelReason));
-  };
+  }
 
   /** @ignore A cancelled send: data not yet handed to the runtime is not sent. */
-  _onSendCancelled = (source: CancelScope): void => {
+  _onSendCancelled(source: CancelScope): void {
     const reject = this._sendReject;
     if (reject === undefined) return;
     this._queued = null;
     this._clearSender();
     reject(cancelledWithoutStack(source._cancelReason));
-  };
+  }
 
   /** @ignore */
   _read(maxBytes: number): void {
     this._reading = true;
     const raw = this._raw;
-    if (raw.readCallback !== undefined) {
-      try {
-        raw.readCallback(maxBytes, this._onChunk, this._onReadError);
-      } catch (error) {
-        this._onReadError(error);
-      }
-      return;
-    }
-    let reading: Promise<Uint8Array<ArrayBuffer> | null>;
     try {
-      reading = raw.read(maxBytes);
+      if (raw.readInto !== undefined) raw.readInto(maxBytes, this);
+      else if (raw.readCallback !== undefined) raw.readCallback(maxBytes, ...this._callbacks());
+      else raw.read(maxBytes).then(...this._callbacks());
     } catch (error) {
-      reading = Promise.reject(error);
+      this._onReadError(error);
     }
-    reading.then(this._onChunk, this._onReadError);
   }
 
-  /** @ignore */
-  _onChunk = (chunk: Uint8Array<ArrayBuffer> | null): void => {
+  /** @ignore The sink's methods as callbacks, for a backend without `readInto`/`writeFrom`. */
+  _callbacks(): [(chunk: Uint8Array<ArrayBuffer> | null) => void, (error: unknown) => void] {
+    return [(chunk) => this._onChunk(chunk), (error) => this._onReadError(error)];
+  }
+
+  /** @internal {@linkcode RawSocketSink}: a read brought a chunk or the end. */
+  _onChunk(chunk: Uint8Array<ArrayBuffer> | null): void {
     this._reading = false;
     if (this._closed) return;
     if (chunk === null) {
@@ -425,7 +462,7 @@ export class SocketStream extends ByteStreamBase {
       const reject = this._receiveReject;
       if (reject !== undefined) {
         this._clearReceiver();
-        reject(new EndOfStream());
+        reject(endOfStream());
       }
       return;
     }
@@ -445,10 +482,10 @@ export class SocketStream extends ByteStreamBase {
       chunk = chunk.subarray(0, max);
     }
     resolve(chunk);
-  };
+  }
 
-  /** @ignore */
-  _onReadError = (error: unknown): void => {
+  /** @internal {@linkcode RawSocketSink}: a read failed. */
+  _onReadError(error: unknown): void {
     this._reading = false;
     if (this._closed) return;
     this._readError = error;
@@ -457,31 +494,23 @@ export class SocketStream extends ByteStreamBase {
       this._clearReceiver();
       reject(this._broken(error));
     }
-  };
+  }
 
   /** @ignore */
   _write(data: Uint8Array): void {
     this._writing = true;
     const raw = this._raw;
-    if (raw.writeCallback !== undefined) {
-      try {
-        raw.writeCallback(data, this._onWritten, this._onWriteError);
-      } catch (error) {
-        this._onWriteError(error);
-      }
-      return;
-    }
-    let writing: Promise<void>;
     try {
-      writing = raw.write(data);
+      if (raw.writeFrom !== undefined) raw.writeFrom(data, this);
+      else if (raw.writeCallback !== undefined) raw.writeCallback(data, () => this._onWritten(), (error) => this._onWriteError(error));
+      else raw.write(data).then(() => this._onWritten(), (error) => this._onWriteError(error));
     } catch (error) {
-      writing = Promise.reject(error);
+      this._onWriteError(error);
     }
-    writing.then(this._onWritten, this._onWriteError);
   }
 
-  /** @ignore */
-  _onWritten = (): void => {
+  /** @internal {@linkcode RawSocketSink}: a write is done. */
+  _onWritten(): void {
     this._writing = false;
     const queued = this._queued;
     if (queued !== null) {
@@ -494,10 +523,10 @@ export class SocketStream extends ByteStreamBase {
       this._clearSender();
       resolve();
     }
-  };
+  }
 
-  /** @ignore */
-  _onWriteError = (error: unknown): void => {
+  /** @internal {@linkcode RawSocketSink}: a write failed. */
+  _onWriteError(error: unknown): void {
     this._writing = false;
     this._queued = null;
     if (this._closed) return;
@@ -507,5 +536,21 @@ export class SocketStream extends ByteStreamBase {
       this._clearSender();
       reject(this._broken(error));
     }
-  };
+  }
+}
+
+/** The wait of a send, linked into its scope (see {@linkcode WaitLink}); one per stream. */
+class SendWait implements WaitLink {
+  readonly _stream: SocketStream;
+  _waitScope: CancelScope | undefined = undefined;
+  _prevWait: WaitLink | undefined = undefined;
+  _nextWait: WaitLink | undefined = undefined;
+
+  constructor(stream: SocketStream) {
+    this._stream = stream;
+  }
+
+  _cancelWait(source: CancelScope): void {
+    this._stream._onSendCancelled(source);
+  }
 }

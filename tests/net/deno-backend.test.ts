@@ -173,7 +173,7 @@ describe.skipIf(!onDeno)(suiteName, () => {
     }
   });
 
-  it("adapts reads to the traffic: bulk chunks stay intact, small ones after them are copied out", async () => {
+  it("adapts reads to the traffic: bulk chunks stay intact, small ones after them pin no bulk pool", async () => {
     const { listener, client, server } = await tcpPair();
     try {
       const bulk = pattern(4 << 20, 9);
@@ -199,7 +199,7 @@ describe.skipIf(!onDeno)(suiteName, () => {
       await client.write(encoder.encode("last"));
       const last = (await server.read(65536))!;
       expect(decoder.decode(last)).toBe("last");
-      expect(last.buffer.byteLength).toBeLessThan(1024);
+      expect(last.buffer.byteLength).toBeLessThanOrEqual(16 * 1024); // a small pool at most
       // Nothing read later overwrote a kept bulk chunk.
       const joined = new Uint8Array(received);
       let at = 0;
