@@ -164,10 +164,20 @@ export class Process implements AsyncDisposable {
    */
   wait(): Promise<number> {
     const returncode = this.#returncode;
-    if (returncode !== null) return checkpoint().then(() => returncode);
+    if (returncode !== null) return checkpoint().then(() => this.#stdioChecked(returncode));
     return waitCancellable<number>((resolve) => {
       this.#exited.then(resolve);
-    }, undefined, "Process.wait").catch((error: unknown) => this.#terminateOnCancelled(error));
+    }, undefined, "Process.wait").then(
+      (returncode) => this.#stdioChecked(returncode),
+      (error: unknown) => this.#terminateOnCancelled(error),
+    );
+  }
+
+  /** `returncode`, unless moving the child's output to or from an `AsyncFile` failed. */
+  #stdioChecked(returncode: number): number {
+    const error = (this.#raw as { _stdioError?: unknown })._stdioError;
+    if (error !== undefined) throw error;
+    return returncode;
   }
 
   /**
