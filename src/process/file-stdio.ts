@@ -162,8 +162,12 @@ class FileStdioProcess implements RawProcess {
       for (const connection of connections) {
         if (connection.fd === undefined || moved.has(connection.file)) continue;
         moved.add(connection.file);
-        const offset = backend.descriptorOffset?.(connection.fd);
-        if (offset !== undefined) connection.file._childMovedOffset(offset);
+        try {
+          const offset = backend.descriptorOffset?.(connection.fd);
+          if (offset !== undefined) connection.file._childMovedOffset(offset);
+        } catch (error) {
+          this.#fail(error); // `exited` never rejects
+        }
       }
       return returncode;
     });

@@ -123,6 +123,48 @@ describe("an AsyncFile as stdout or stderr", () => {
     expect(await readBack(path)).toBe("012abcX789");
   });
 
+  test("after reads (read-ahead past the position), the child writes at the read position", async () => {
+    const path = dir.join("read-then-write.txt");
+    writeFileSync(path, "0123456789");
+    await using file = await openFile(path, "r+b");
+    expect(new TextDecoder().decode(await file.read(3))).toBe("012");
+    await runProcess(["printf", "ab"], { stdout: file });
+    expect(await file.tell()).toBe(5);
+    expect(new TextDecoder().decode(await file.read())).toBe("56789");
+    expect(await readBack(path)).toBe("012ab56789");
+  });
+
+  test("two children one after the other and the parent between them, in order", async ({ backend }) => {
+    const path = dir.join("turns.txt");
+    await using file = await openFile(path, "w");
+    await file.write("1 parent\n");
+    await runProcess(["echo", "2 child"], { stdout: file });
+    await file.write("3 parent\n");
+    // The kernel's offset is still in step: the second child gets the descriptor too.
+    const kind = "if [ -f /dev/stdout ]; then echo 4 file; else echo 4 pipe; fi";
+    await runProcess(["sh", "-c", kind], { stdout: file, stderr: file });
+    await file.write("5 parent\n");
+    await file.seek(0);
+    await file.write("#"); // a seek back and a write there still land where they should
+    await file.seek(0, 2);
+    await file.write("6 parent\n");
+    await file.aclose();
+    const fourth = backend === "deno" ? "4 pipe" : "4 file";
+    expect(await readBack(path)).toBe(`# parent\n2 child\n3 parent\n${fourth}\n5 parent\n6 parent\n`);
+  });
+
+  test("a write at the position the parent had before the child lands there", async () => {
+    const path = dir.join("back.txt");
+    await using file = await openFile(path, "wb+");
+    await file.write(new TextEncoder().encode("ab"));
+    await file.flush();
+    await runProcess(["printf", "cd"], { stdout: file });
+    await file.seek(2);
+    await file.write(new TextEncoder().encode("X"));
+    await file.flush();
+    expect(await readBack(path)).toBe("abXd");
+  });
+
   test("several MiB of output land whole before wait() returns", async () => {
     const path = dir.join("big.bin");
     await using file = await openFile(path, "wb");
@@ -173,6 +215,32 @@ describe("an AsyncFile as stdin", () => {
     await using check = await openFile(to, "rb");
     const copied = await check.read();
     expect(copied[size - 1]).toBe(((size - 1) * 31) & 0xff);
+  });
+});
+
+describe("an AsyncFile as a standard stream: faults", () => {
+  test("a child that reads only the start of a large file: no hang, the rest stays unread", async () => {
+    const path = dir.join("large.txt");
+    writeFileSync(path, "0123456789".repeat(400_000));
+    await using file = await openFile(path, "rb");
+    const result = await runProcess(["head", "-c", "10"], { stdin: file, text: true });
+    expect(result.stdout).toBe("0123456789");
+    // The position is where the child's reads (descriptor) or the pump (pipe) stopped.
+    const position = await file.tell();
+    expect(position).toBeGreaterThanOrEqual(10);
+    expect(position).toBeLessThanOrEqual(4_000_000);
+  });
+
+  test("a file that cannot take the output (/dev/full): the child fails, or wait() raises ENOSPC", async ({ backend }) => {
+    await using full = await openFile("/dev/full", "wb");
+    const run = runProcess(["printf", "x"], { stdout: full, check: false });
+    if (backend === "deno") {
+      // Pumped: the child's write went into the pipe; the parent's write into the file failed.
+      expect((await caught(run)).code).toBe("ENOSPC");
+    } else {
+      // The child writes to the file itself and sees the error.
+      expect((await run).returncode).not.toBe(0);
+    }
   });
 });
 
