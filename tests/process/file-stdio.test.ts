@@ -231,6 +231,17 @@ describe("an AsyncFile as a standard stream: faults", () => {
     expect(position).toBeLessThanOrEqual(4_000_000);
   });
 
+  test("a missing executable is ENOENT; the file, already flushed, stays usable", async () => {
+    const path = dir.join("kept.txt");
+    await using file = await openFile(path, "w");
+    await file.write("kept\n");
+    const error = await caught(openProcess(["anyts-no-such-command"], { stdout: file, stderr: file }));
+    expect(error.code).toBe("ENOENT");
+    await file.write("still writable\n");
+    await file.aclose();
+    expect(await readBack(path)).toBe("kept\nstill writable\n");
+  });
+
   test("a file that cannot take the output (/dev/full): the child fails, or wait() raises ENOSPC", async ({ backend }) => {
     await using full = await openFile("/dev/full", "wb");
     const run = runProcess(["printf", "x"], { stdout: full, check: false });
