@@ -194,7 +194,8 @@ export class AsyncFile<T extends string | Uint8Array = string> {
 
   /**
    * Writes bytes (in either mode) for the pump that carries a child's output into the
-   * file; not cancellable, so that nothing the child wrote is lost.
+   * file, through to the file at once (as the child's own writes would be); not
+   * cancellable, so that nothing the child wrote is lost.
    *
    * @internal
    */
@@ -204,6 +205,7 @@ export class AsyncFile<T extends string | Uint8Array = string> {
       this.#checkUsable();
       engine.takeError();
       await engine.writeBytes(data, null);
+      await engine.flush(null);
     });
   }
 

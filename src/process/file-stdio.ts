@@ -9,9 +9,10 @@
  *   child left the shared offset.
  * - Otherwise (Deno, whose `Deno.Command` takes no descriptor; or a descriptor whose kernel
  *   offset is elsewhere, after read-ahead or a seek, which node:fs cannot move back) the
- *   child gets a pipe, and a pump in the parent copies between the pipe and the file.
+ *   child gets a pipe, and a pump in the parent copies between the pipe and the file
+ *   (each chunk of output written through at once, as the child's own writes would be).
  *   The child's exit (`Process.wait`) is reported only once everything it wrote is in the
- *   file; a kill stops the pump after the chunk it holds is written.
+ *   file; cancellation's kill stops the pump after the chunk it holds is written.
  *
  * @module
  */
@@ -153,8 +154,9 @@ class FileStdioProcess implements RawProcess {
       }
     }
     this.exited = raw.exited.then(async (returncode) => {
-      // The child is gone: nobody reads its input any more. Killed, its output stops here
-      // too (a grandchild may hold the pipe open); otherwise it is read to its end.
+      // The child is gone: nobody reads its input any more. Killed by cancellation, its
+      // output stops here too (a grandchild may hold the pipe open); otherwise it is read
+      // to its end.
       inputPipe?.close();
       if (this.#killed) for (const pipe of this.#outputPipes) pipe.close();
       await Promise.all(pumps);
@@ -174,8 +176,17 @@ class FileStdioProcess implements RawProcess {
   }
 
   kill(signal: string, group: boolean): void {
-    this.#killed = true;
     this.#raw.kill(signal, group);
+  }
+
+  /**
+   * Called by the kill sequence of cancellation: at the child's exit the output pumps stop
+   * after the chunk they hold (what is still in the pipe is dropped with the child), so a
+   * grandchild holding the pipe cannot keep the reap waiting. Without it a pump reads to
+   * the end of the pipe, as `runProcess` does.
+   */
+  _stopOutputAtExit(): void {
+    this.#killed = true;
   }
 
   groupAlive(): boolean {

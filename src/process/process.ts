@@ -279,6 +279,9 @@ export class Process implements AsyncDisposable {
    * SIGKILL. Once per process (later callers wait for the first sequence). Never rejects.
    */
   _terminateAndReap(): Promise<void> {
+    // A child writing into an AsyncFile through a pump: its output stops with its exit
+    // (file-stdio.ts), so that a grandchild holding the pipe cannot hold up the reap.
+    (this.#raw as { _stopOutputAtExit?(): void })._stopOutputAtExit?.();
     return (this.#killing ??= this.#killSequence().catch(() => {}));
   }
 

@@ -21,6 +21,15 @@ afterEach(() => {
   dir.remove();
 });
 
+/** The size of the file at `path`, 0 while it does not exist. */
+function statSize(path: string): number {
+  try {
+    return statSync(path).size;
+  } catch {
+    return 0;
+  }
+}
+
 /** The content of a file, read back through openFile. */
 async function readBack(path: string): Promise<string> {
   await using file = await openFile(path, "r");
@@ -255,6 +264,19 @@ describe("an AsyncFile as a standard stream: faults", () => {
   });
 });
 
+describe("an AsyncFile as a standard stream: signals", () => {
+  test("a child that handles SIGTERM from the parent: its last words land in the file", async () => {
+    const path = dir.join("last-words.txt");
+    await using file = await openFile(path, "w");
+    const script = "trap 'echo bye; exit 3' TERM; echo ready; while :; do sleep 0.05; done";
+    await using child = await openProcess(["sh", "-c", script], { stdout: file, stdin: "ignore" });
+    await eventually(() => statSize(path) >= 6, "the child is ready");
+    child.terminate();
+    expect(await child.wait()).toBe(3);
+    expect(await readBack(path)).toBe("ready\nbye\n");
+  });
+});
+
 describe("an AsyncFile as a standard stream: bad input", () => {
   test("a closed file is a ClosedResourceError naming the option", async () => {
     const path = dir.join("closed.txt");
@@ -310,13 +332,7 @@ describe("an AsyncFile as a standard stream: cancellation", () => {
         pid = child.pid;
         await child.wait();
       });
-      await eventually(() => {
-        try {
-          return statSync(path).size > 10_000;
-        } catch {
-          return false;
-        }
-      }, "the child has written into the file");
+      await eventually(() => statSize(path) > 10_000, "the child has written into the file");
       tg.cancelScope.cancel();
     });
     expect(isDead(pid)).toBe(true);
