@@ -74,6 +74,11 @@ class BunFile implements RawFile {
     return this.#fd;
   }
 
+  /** @internal A child process sharing the descriptor moved the kernel's offset. */
+  _offsetMoved(offset: number): void {
+    this.#offset = this.#append ? -1 : offset;
+  }
+
   get raw(): unknown {
     return this.#fd;
   }

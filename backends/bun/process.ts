@@ -15,15 +15,20 @@
  * - A missing executable throws `ENOENT` at once; so does a missing `cwd`, without naming
  *   it (the directory is checked, with node:fs, after the failure).
  *
+ * - An open file as a standard stream: its descriptor, as a number in `stdin`/`stdout`/
+ *   `stderr` (the child inherits it).
+ *
  * Fallbacks to node: modules: signals to a process group with node:process `kill(-pid)`
  * (a Subprocess can only signal itself), and the `statSync`/`accessSync` probes of node:fs
- * (Bun's own) for the executable lookup of merged stderr and the cwd check.
+ * (Bun's own) for the executable lookup of merged stderr and the cwd check, and the
+ * descriptor's offset after a child used it (/proc/self/fdinfo through node:fs: Bun has no
+ * lseek).
  *
  * @module
  */
 import process from "node:process";
 import type { ProcessBackend, RawPipeWriter, RawProcess, RawStdio, SpawnOptions } from "../../src/backend/process.ts";
-import { cwdProblem, killGroup, probeExecutable } from "../shared/process-probes.ts";
+import { cwdProblem, descriptorOffset, killGroup, probeExecutable } from "../shared/process-probes.ts";
 import { signalTable } from "../shared/signal-numbers.ts";
 import { childEnv, findExecutable, mergedStderrArgv, spawnError } from "../shared/spawn.ts";
 import { WebPipeReader } from "../shared/web-pipes.ts";
@@ -52,12 +57,19 @@ interface BunSpawnApi {
     options: {
       cwd?: string;
       env: Record<string, string>;
-      stdin: RawStdio;
-      stdout: RawStdio;
-      stderr: RawStdio;
+      stdin: BunStdio;
+      stdout: BunStdio;
+      stderr: BunStdio;
       detached?: boolean;
     },
   ): BunSubprocess;
+}
+
+/** A standard stream as `Bun.spawn` takes it: a descriptor is a number. */
+type BunStdio = "pipe" | "inherit" | "ignore" | number;
+
+function stdioOf(kind: RawStdio): BunStdio {
+  return typeof kind === "object" ? kind.fd : kind;
 }
 
 function bun(): BunSpawnApi {
@@ -165,9 +177,9 @@ function spawn(options: SpawnOptions): Promise<RawProcess> {
       child = bun().spawn([...argv], {
         cwd: options.cwd,
         env,
-        stdin: options.stdin,
-        stdout: options.stdout,
-        stderr: merged ? "ignore" : options.stderr as RawStdio,
+        stdin: stdioOf(options.stdin),
+        stdout: stdioOf(options.stdout),
+        stderr: merged ? "ignore" : stdioOf(options.stderr as RawStdio),
         detached: options.processGroup,
       });
     } catch (error) {
@@ -182,4 +194,4 @@ function spawn(options: SpawnOptions): Promise<RawProcess> {
 }
 
 /** The Bun adapter's processes. */
-export const bunProcess: ProcessBackend = { spawn };
+export const bunProcess: ProcessBackend = { spawn, descriptorOffset };

@@ -10,6 +10,11 @@
  * - stderr merged into stdout: Deno.Command cannot give the child one pipe as fd 1 and 2;
  *   see backends/shared/spawn.ts (the executable lookup probes with `Deno.statSync`).
  *
+ * - An open `AsyncFile` as a standard stream: `Deno.Command` takes only "piped", "inherit"
+ *   and "null", and a `Deno.FsFile` exposes no descriptor, so the core asks for a pipe and
+ *   pumps between it and the file (src/process/file-stdio.ts). Not node:child_process
+ *   (which takes a descriptor): the Deno backend's files have none to give it.
+ *
  * Fallback to node: modules: `groupAlive` uses node:process `kill(-pid, 0)`, because
  * `Deno.kill` takes no signal 0.
  *
@@ -68,6 +73,9 @@ const probeExecutable: ExecutableProbe = (path) => {
 };
 
 function stdioOf(kind: RawStdio): "piped" | "inherit" | "null" {
+  // The core never passes a descriptor here (this backend has no descriptorOffset): it
+  // pumps an AsyncFile through a pipe, because Deno.Command takes no descriptor.
+  if (typeof kind === "object") throw new TypeError("Deno.Command cannot give a child a file descriptor");
   return kind === "pipe" ? "piped" : kind === "ignore" ? "null" : "inherit";
 }
 

@@ -52,6 +52,11 @@ export class NodeFile implements RawFile {
     return this.#handle.fd;
   }
 
+  /** @internal A child process sharing the descriptor moved the kernel's offset. */
+  _offsetMoved(offset: number): void {
+    this.#offset = this.#append ? -1 : offset;
+  }
+
   get raw(): unknown {
     return this.#handle;
   }

@@ -9,6 +9,8 @@
  *   to the group are `process.kill(-pid, …)`.
  * - stderr merged into stdout: see backends/shared/spawn.ts (Node cannot pass one pipe as
  *   two of the child's descriptors either); the executable lookup probes with node:fs.
+ * - An open file as a standard stream: its descriptor, as a number in `stdio` (the child
+ *   inherits it); its offset afterwards from /proc (backends/shared/process-probes.ts).
  * - Spawn errors: Node reports a missing working directory as ENOENT of the executable,
  *   so after an ENOENT the directory is checked (node:fs) and named when it is missing.
  *
@@ -18,7 +20,7 @@ import { type ChildProcess, spawn as spawnChild, type StdioOptions } from "node:
 import { constants as osConstants } from "node:os";
 import process from "node:process";
 import type { ProcessBackend, RawProcess, RawStdio, SpawnOptions } from "../../src/backend/process.ts";
-import { cwdProblem, killGroup, probeExecutable } from "../shared/process-probes.ts";
+import { cwdProblem, descriptorOffset, killGroup, probeExecutable } from "../shared/process-probes.ts";
 import { childEnv, findExecutable, mergedStderrArgv, spawnError } from "../shared/spawn.ts";
 import { NodePipeReader, NodePipeWriter } from "./pipes.ts";
 
@@ -33,8 +35,8 @@ function argvToSpawn(options: SpawnOptions, env: Record<string, string>): readon
   return mergedStderrArgv(executable, options.argv.slice(1));
 }
 
-function stdioOf(kind: RawStdio): "pipe" | "inherit" | "ignore" {
-  return kind;
+function stdioOf(kind: RawStdio): "pipe" | "inherit" | "ignore" | number {
+  return typeof kind === "object" ? kind.fd : kind;
 }
 
 class NodeChild implements RawProcess {
@@ -123,4 +125,4 @@ function mapError(error: unknown, options: SpawnOptions): Error {
 }
 
 /** The Node adapter's processes. */
-export const nodeProcess: ProcessBackend = { spawn };
+export const nodeProcess: ProcessBackend = { spawn, descriptorOffset };

@@ -153,6 +153,14 @@ export interface RawFile {
   readonly fd: number | undefined;
   /** The runtime's own file object: a Node `FileHandle`, a `Deno.FsFile`, Bun's `FileHandle`. */
   readonly raw: unknown;
+  /**
+   * A child process that shared `fd` moved the kernel's offset to `offset`: the backend
+   * takes it as the offset it knows (so that its next sequential read or write is right).
+   * Only backends with an `fd` have it.
+   *
+   * @internal
+   */
+  _offsetMoved?(offset: number): void;
 }
 
 /**

@@ -9,20 +9,22 @@ import type { Backend } from "./index.ts";
 
 /**
  * What a child's standard stream is connected to, as a backend sees it: a new pipe
- * (`"pipe"`), the parent's own stream (`"inherit"`) or `/dev/null` (`"ignore"`).
+ * (`"pipe"`), the parent's own stream (`"inherit"`), `/dev/null` (`"ignore"`), or an open
+ * file's descriptor (`{ fd }`, which Node's `stdio` and `Bun.spawn` take as a number; the
+ * child inherits it, sharing its offset).
  *
- * An open `AsyncFile` of the files API will be a fourth kind (coming): the core will pass
- * its descriptor, which Node's `stdio` and `Bun.spawn` take as a number; `Deno.Command`
- * takes no descriptor, so the Deno adapter will pump between the file and a pipe (or fall
- * back to node:child_process, which takes one).
+ * The core passes `{ fd }` only to a backend whose files have an `fd` and that implements
+ * `descriptorOffset`; otherwise (Deno: `Deno.Command` takes no descriptor) it asks for a
+ * `"pipe"` and pumps between the pipe and the `AsyncFile` itself.
  *
  * @example
  * ```ts
  * import type { RawStdio } from "@anyts/anyts";
  * const quiet: RawStdio = "ignore";
+ * const intoFile: RawStdio = { fd: 17 };
  * ```
  */
-export type RawStdio = "pipe" | "inherit" | "ignore";
+export type RawStdio = "pipe" | "inherit" | "ignore" | { readonly fd: number };
 
 /**
  * What the core asks a backend to spawn. Every field is validated already.
@@ -172,6 +174,13 @@ export interface ProcessBackend {
    * when `cwd` does not exist, `EACCES` for a file that is not executable.
    */
   spawn(options: SpawnOptions): Promise<RawProcess>;
+  /**
+   * The kernel's offset of the open file description behind `fd` (`lseek(fd, 0,
+   * SEEK_CUR)`), or `undefined` when the platform does not tell. Without it (or with it
+   * returning `undefined`) the core pumps an `AsyncFile` through a pipe instead of handing
+   * the child its descriptor.
+   */
+  descriptorOffset?(fd: number): number | undefined;
 }
 
 /**

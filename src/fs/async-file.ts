@@ -151,6 +151,94 @@ export class AsyncFile<T extends string | Uint8Array = string> {
   }
 
   /**
+   * Before a child process gets the file as a standard stream (`openProcess`): writes the
+   * write buffer out and forgets the read-ahead (bytes and decoded text), keeping the
+   * logical position. Resolves to that position, or `null` in append mode.
+   *
+   * @internal
+   */
+  _prepareForChild(): Promise<number | null> {
+    const scope = currentScope();
+    const refused = this.#refuse(undefined, scope);
+    if (refused !== undefined) return Promise.reject(refused);
+    const engine = this.#engine;
+    return engine.exclusive(scope, async () => {
+      this.#checkUsable();
+      engine.takeError();
+      if (engine.append) {
+        await engine.flush(scope);
+        this.#resetText();
+        engine.dropReadAhead();
+        return null;
+      }
+      const position = this.#binary ? await engine.resolvePosition(scope) : await this.#textPosition(scope);
+      await engine.flush(scope);
+      this.#resetText();
+      engine.moveTo(position);
+      return position;
+    });
+  }
+
+  /**
+   * A child process that shared the descriptor left the kernel's offset at `offset`: the
+   * file's position follows it (in append mode writes go to the end anyway).
+   *
+   * @internal
+   */
+  _childMovedOffset(offset: number): void {
+    const engine = this.#engine;
+    if (engine.closed) return;
+    if (!engine.append) engine.moveTo(offset);
+    engine.raw._offsetMoved?.(offset);
+  }
+
+  /**
+   * Writes bytes (in either mode) for the pump that carries a child's output into the
+   * file, through to the file at once (as the child's own writes would be); not
+   * cancellable, so that nothing the child wrote is lost.
+   *
+   * @internal
+   */
+  _writeForChild(data: Uint8Array): Promise<void> {
+    const engine = this.#engine;
+    return engine.exclusive(null, async () => {
+      this.#checkUsable();
+      engine.takeError();
+      await engine.writeBytes(data, null);
+      await engine.flush(null);
+    });
+  }
+
+  /**
+   * Writes the buffer out for the pump of a child's output; not cancellable.
+   *
+   * @internal
+   */
+  _flushForChild(): Promise<void> {
+    const engine = this.#engine;
+    if (engine.closed) return resolved;
+    return engine.exclusive(null, () => engine.flush(null));
+  }
+
+  /**
+   * Reads up to `maxBytes` bytes (in either mode) for the pump that feeds the file to a
+   * child's input; `null` at the end of the file. Not cancellable.
+   *
+   * @internal
+   */
+  _readForChild(maxBytes: number): Promise<Uint8Array<ArrayBuffer> | null> {
+    const engine = this.#engine;
+    return engine.exclusive(null, async () => {
+      this.#checkUsable();
+      engine.takeError();
+      await engine.prepareRead(null);
+      if (engine.buffered() === 0) await engine.fill(1, null);
+      const count = Math.min(engine.buffered(), maxBytes);
+      return count === 0 ? null : engine.take(count);
+    });
+  }
+
+  /**
    * Reads `size` bytes (characters in text mode) unless the file ends first; with a
    * negative `size` (the default) the rest of the file. Empty at the end of the file.
    *

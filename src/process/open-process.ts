@@ -4,48 +4,63 @@
  *
  * @module
  */
-import { loadBackend, type RawStdio, type SpawnOptions } from "../backend/index.ts";
+import { loadBackend, type RawProcess, type RawStdio, type SpawnOptions } from "../backend/index.ts";
 import { currentScope } from "../core/cancel-scope.ts";
 import { Cancelled } from "../core/errors.ts";
 import { checkOptions, describeType } from "../core/options.ts";
 import { checkpointIfCancelled, validateDuration } from "../core/time.ts";
+import type { AsyncFile } from "../fs/async-file.ts";
 import { type SignalName, validateSignalName } from "../signals/names.ts";
+import { checkStdioFile, isAsyncFile, prepareStdioFiles, type StdioFiles, type StdioName } from "./file-stdio.ts";
 import { Process } from "./process.ts";
 
 /**
  * What a child's standard stream is connected to: a new pipe (`"pipe"`, the default: the
  * parent reads or writes it through `process.stdin`/`stdout`/`stderr`), the parent's own
- * stream (`"inherit"`) or `/dev/null` (`"ignore"`).
+ * stream (`"inherit"`), `/dev/null` (`"ignore"`), or an open {@linkcode AsyncFile}
+ * (binary or text mode), which the child reads or writes from the file's position.
  *
- * Coming with the files API: an open `AsyncFile`, whose file the child reads or writes
- * directly.
+ * With a file, its write buffer is written out and its read-ahead dropped before the
+ * spawn, so the child starts at the file's position. On Node and Bun (Linux) the child
+ * inherits the file's descriptor, and afterwards the file's position is where the child
+ * left the shared offset; where that cannot be done (Deno, whose `Deno.Command` takes no
+ * descriptor, or a file read ahead or seeked, whose offset node:fs cannot move back) the
+ * child gets a pipe that the parent pumps to or from the file, and the position moves by
+ * what was pumped. Either way `wait()` returns only once the child's output is in the
+ * file. The file stays open: don't use it while the child runs.
  *
  * @example
  * ```ts
- * import type { ProcessStdio } from "@anyts/anyts";
+ * import { openFile, openProcess, type ProcessStdio } from "@anyts/anyts";
  * const stdio: ProcessStdio = "inherit";
+ * await using log = await openFile("/tmp/anyts-example.log", "w");
+ * await using child = await openProcess(["echo", "hi"], { stdin: stdio, stdout: log });
+ * await child.wait(); // the file holds "hi\n"
  * ```
  */
-export type ProcessStdio = "pipe" | "inherit" | "ignore";
+export type ProcessStdio = "pipe" | "inherit" | "ignore" | AsyncFile<string> | AsyncFile<Uint8Array>;
 
 /**
  * Options of {@linkcode openProcess}.
  *
  * @example
  * ```ts
- * import { openProcess, type ProcessOptions } from "@anyts/anyts";
+ * import { openFile, openProcess, type ProcessOptions } from "@anyts/anyts";
  * const options: ProcessOptions = { cwd: "/tmp", env: { LC_ALL: "C" }, stderr: "stdout" };
  * await using child = await openProcess(["ls", "-l"], options);
+ * await using input = await openFile("/etc/hostname", "rb");
+ * await using sorted = await openProcess(["sort"], { stdin: input, stdout: "inherit" });
  * ```
  */
 export interface ProcessOptions {
-  /** The child's standard input; default `"pipe"`. */
+  /** The child's standard input (a file: opened for reading); default `"pipe"`. */
   stdin?: ProcessStdio;
-  /** The child's standard output; default `"pipe"`. */
+  /** The child's standard output (a file: opened for writing); default `"pipe"`. */
   stdout?: ProcessStdio;
   /**
    * The child's standard error; default `"pipe"`. `"stdout"` sends it wherever stdout
-   * goes, in order (one pipe: `process.stderr` is then `null`).
+   * goes, in order (one pipe: `process.stderr` is then `null`). The same file as `stdout`
+   * also keeps the two in order.
    */
   stderr?: ProcessStdio | "stdout";
   /** The child's working directory (a path or a `file:` URL); default: the parent's. */
@@ -87,11 +102,26 @@ export const PROCESS_OPTION_KEYS: readonly (keyof ProcessOptions)[] = [
 
 const STDIO: readonly string[] = ["pipe", "inherit", "ignore"];
 
-function validateStdio<T extends string>(value: unknown, name: string, extra?: T): RawStdio | T {
+function validateStdio<T extends string = never>(
+  value: unknown,
+  name: StdioName,
+  where: string,
+  files: StdioFiles,
+  extra?: T,
+): RawStdio | T {
   if (value === undefined) return "pipe";
   if (typeof value === "string" && (STDIO.includes(value) || value === extra)) return value as RawStdio | T;
+  if (isAsyncFile(value)) {
+    checkStdioFile(value, name, where);
+    files[name] = value;
+    return "pipe"; // replaced by a descriptor or a pumped pipe at the spawn (file-stdio.ts)
+  }
   const choices = [...STDIO, ...(extra === undefined ? [] : [extra])].map((choice) => `"${choice}"`).join(", ");
-  throw new TypeError(`${name} must be one of ${choices}, got ${typeof value === "string" ? JSON.stringify(value) : describeType(value)}`);
+  throw new TypeError(
+    `${where}: ${name} must be one of ${choices} or an open AsyncFile, got ${
+      typeof value === "string" ? JSON.stringify(value) : describeType(value)
+    }`,
+  );
 }
 
 function checkNoNul(value: string, name: string, where: string): void {
@@ -161,6 +191,8 @@ function validateBoolean(value: unknown, name: string, where: string): boolean {
 export interface ProcessRequest {
   readonly args: string | readonly string[];
   readonly spawn: SpawnOptions;
+  /** The `AsyncFile`s given as standard streams (their places in `spawn` say `"pipe"`). */
+  readonly files: StdioFiles;
   readonly killSignal: SignalName;
   readonly forceKillAfter: number;
 }
@@ -176,16 +208,18 @@ export function processRequest(command: unknown, options: ProcessOptions, where:
     const ErrorClass = error instanceof RangeError ? RangeError : TypeError;
     throw new ErrorClass(`${where}: ${(error as Error).message}`);
   }
+  const files: StdioFiles = {};
   return {
     args: typeof command === "string" ? command : [...argv],
+    files,
     spawn: {
       argv,
       cwd: validateCwd(options.cwd, where),
       env: validateEnv(options.env, where),
       clearEnv: validateBoolean(options.clearEnv, "clearEnv", where),
-      stdin: validateStdio(options.stdin, `${where}: stdin`),
-      stdout: validateStdio(options.stdout, `${where}: stdout`),
-      stderr: validateStdio(options.stderr, `${where}: stderr`, "stdout"),
+      stdin: validateStdio<never>(options.stdin, "stdin", where, files),
+      stdout: validateStdio<never>(options.stdout, "stdout", where, files),
+      stderr: validateStdio(options.stderr, "stderr", where, files, "stdout"),
       processGroup: validateBoolean(options.processGroup, "processGroup", where),
     },
     killSignal,
@@ -202,7 +236,16 @@ export async function spawnProcess(request: ProcessRequest): Promise<Process> {
   if (backend.signals.signalNumber(request.killSignal) === undefined) {
     throw new TypeError(`killSignal ${request.killSignal} does not exist on this platform`);
   }
-  const raw = await backend.process.spawn(request.spawn);
+  let spawnOptions = request.spawn;
+  let wrap: ((raw: RawProcess) => RawProcess) | undefined;
+  if (request.files.stdin !== undefined || request.files.stdout !== undefined || request.files.stderr !== undefined) {
+    const prepared = await prepareStdioFiles(request.spawn, request.files, backend.process);
+    checkpointIfCancelled();
+    spawnOptions = prepared.options;
+    wrap = prepared.wrap;
+  }
+  const spawned = await backend.process.spawn(spawnOptions);
+  const raw = wrap === undefined ? spawned : wrap(spawned);
   const process = new Process(raw, {
     args: request.args,
     killSignal: request.killSignal,
@@ -228,13 +271,16 @@ export async function spawnProcess(request: ProcessRequest): Promise<Process> {
  * - An array `command` is executed directly (the first element is the executable,
  *   searched in `PATH` when it has no slash); only a string goes through the shell,
  *   `/bin/sh -c command`.
- * - `stdin`, `stdout`, `stderr`: `"pipe"` (default), `"inherit"` or `"ignore"`; `stderr:
- *   "stdout"` merges the child's standard error into its standard output, in order.
+ * - `stdin`, `stdout`, `stderr`: `"pipe"` (default), `"inherit"`, `"ignore"` or an open
+ *   `AsyncFile` (see {@linkcode ProcessStdio}); `stderr: "stdout"` merges the child's
+ *   standard error into its standard output, in order.
  * - `cwd`, `env` (merged over the parent's unless `clearEnv`), `processGroup`,
  *   `killSignal` (default `"SIGTERM"`) and `forceKillAfter` (default 5000 ms): see
  *   {@linkcode ProcessOptions}.
  * - Errors: a TypeError or RangeError naming the bad argument (an empty command, a
- *   non-string argument, `input` with `stdin`, an unknown signal, an unknown option); an
+ *   non-string argument, `input` with `stdin`, an unknown signal, an unknown option, a
+ *   file not open for reading as stdin or for writing as stdout); a closed file is a
+ *   `ClosedResourceError` naming the option; an
  *   OS error with `code` `"ENOENT"` naming the executable when it is not found, or naming
  *   the directory when `cwd` does not exist, and `"EACCES"` for a file that is not
  *   executable. No process is left behind by a failed or cancelled call.

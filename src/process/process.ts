@@ -164,10 +164,20 @@ export class Process implements AsyncDisposable {
    */
   wait(): Promise<number> {
     const returncode = this.#returncode;
-    if (returncode !== null) return checkpoint().then(() => returncode);
+    if (returncode !== null) return checkpoint().then(() => this.#stdioChecked(returncode));
     return waitCancellable<number>((resolve) => {
       this.#exited.then(resolve);
-    }, undefined, "Process.wait").catch((error: unknown) => this.#terminateOnCancelled(error));
+    }, undefined, "Process.wait").then(
+      (returncode) => this.#stdioChecked(returncode),
+      (error: unknown) => this.#terminateOnCancelled(error),
+    );
+  }
+
+  /** `returncode`, unless moving the child's output to or from an `AsyncFile` failed. */
+  #stdioChecked(returncode: number): number {
+    const error = (this.#raw as { _stdioError?: unknown })._stdioError;
+    if (error !== undefined) throw error;
+    return returncode;
   }
 
   /**
@@ -269,6 +279,9 @@ export class Process implements AsyncDisposable {
    * SIGKILL. Once per process (later callers wait for the first sequence). Never rejects.
    */
   _terminateAndReap(): Promise<void> {
+    // A child writing into an AsyncFile through a pump: its output stops with its exit
+    // (file-stdio.ts), so that a grandchild holding the pipe cannot hold up the reap.
+    (this.#raw as { _stopOutputAtExit?(): void })._stopOutputAtExit?.();
     return (this.#killing ??= this.#killSequence().catch(() => {}));
   }
 

@@ -42,7 +42,8 @@ export interface RunProcessOptions extends ProcessOptions {
 /**
  * What {@linkcode runProcess} resolves to: the command as given, its returncode (minus
  * the signal number if a signal killed it), and its captured output (`null` for a stream
- * that was not captured: `"inherit"`, `"ignore"`, or stderr merged into stdout).
+ * that was not captured: `"inherit"`, `"ignore"`, an `AsyncFile`, or stderr merged into
+ * stdout).
  *
  * @example
  * ```ts

@@ -81,9 +81,9 @@ describe("openProcess: bad commands", () => {
 describe("openProcess: bad options", () => {
   const cases: Array<[string, ProcessOptions, string | RegExp, typeof TypeError | typeof RangeError]> = [
     ["an unknown option", { stdn: "pipe" } as unknown as ProcessOptions, 'unknown option "stdn"', TypeError],
-    ["a bad stdin", { stdin: "piped" } as unknown as ProcessOptions, 'stdin must be one of "pipe", "inherit", "ignore", got "piped"', TypeError],
+    ["a bad stdin", { stdin: "piped" } as unknown as ProcessOptions, 'stdin must be one of "pipe", "inherit", "ignore" or an open AsyncFile, got "piped"', TypeError],
     ["stdout: \"stdout\"", { stdout: "stdout" } as unknown as ProcessOptions, "stdout must be one of", TypeError],
-    ["a bad stderr", { stderr: 2 } as unknown as ProcessOptions, 'stderr must be one of "pipe", "inherit", "ignore", "stdout", got number', TypeError],
+    ["a bad stderr", { stderr: 2 } as unknown as ProcessOptions, 'stderr must be one of "pipe", "inherit", "ignore", "stdout" or an open AsyncFile, got number', TypeError],
     ["a bad cwd", { cwd: 7 } as unknown as ProcessOptions, "cwd must be a string or a URL", TypeError],
     ["an http: URL as cwd", { cwd: new URL("http://example.com/") }, "cwd must be a path or a file: URL", TypeError],
     ["env that is not an object", { env: "A=1" } as unknown as ProcessOptions, "env must be an object of strings", TypeError],
