@@ -16,7 +16,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { NODE_MODULES, ROOT, RUNTIME_NAMES, TSC, parseList, runtimeEnv, runtimes } from "./lib/runtimes.mjs";
+import { ROOT, RUNTIME_NAMES, TSC, parseList, runtimeEnv, runtimes } from "./lib/runtimes.mjs";
 import { runCommand, seconds } from "./lib/proc.mjs";
 
 const SMOKE_SCRIPT = `// Written by anyts scripts/smoke.mjs
@@ -135,14 +135,19 @@ export async function prepareConsumer({ quiet = false } = {}) {
       {
         compilerOptions: {
           target: "ES2022",
-          lib: ["ES2023", "ESNext.Disposable"],
+          // Web-standard globals (AbortSignal, ReadableStream, TextDecoderStream, crypto)
+          // from TypeScript's own DOM lib, not from @types/node.
+          lib: ["ES2023", "ESNext.Disposable", "DOM", "DOM.Iterable", "DOM.AsyncIterable"],
           module: "NodeNext",
           moduleResolution: "NodeNext",
-          strict: true,
-          noEmit: true,
+          // The strictest consumer: no @types/node (TypeScript 7's default), every
+          // shipped .d.ts checked, and the flags that change what a .d.ts must say.
+          types: [],
           skipLibCheck: false,
-          typeRoots: [join(NODE_MODULES, "@types")],
-          types: ["node"],
+          strict: true,
+          exactOptionalPropertyTypes: true,
+          noUncheckedIndexedAccess: true,
+          noEmit: true,
         },
         files: ["types.ts", "bytes.ts"],
       },

@@ -565,7 +565,7 @@ implicitRun._rootScope = implicitRoot;
   }
 }
 
-/** The frame (innermost scope and task) of the running code. Internal. */
+/** @internal The frame (innermost scope and task) of the running code. */
 export function currentFrame(): Frame {
   return frameStorage.getStore() ?? implicitRoot;
 }
