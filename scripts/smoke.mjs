@@ -10,7 +10,10 @@
 // with a timeout, on node20, node22, node24, deno (`deno run -A`, which
 // resolves bare specifiers from the project's node_modules because a
 // package.json is present) and bun. One more check type-checks a consumer .ts
-// file against the shipped .d.ts (skipLibCheck off) with the repo's tsc.
+// file against the shipped .d.ts with the repo's tsc, as the strictest consumer
+// would: `types: []` (no @types/node; web globals from TypeScript's DOM lib),
+// `skipLibCheck: false`, strict, exactOptionalPropertyTypes and
+// noUncheckedIndexedAccess.
 
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";

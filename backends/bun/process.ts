@@ -50,7 +50,7 @@ interface BunSpawnApi {
   spawn(
     argv: string[],
     options: {
-      cwd?: string;
+      cwd?: string | undefined;
       env: Record<string, string>;
       stdin: RawStdio;
       stdout: RawStdio;

@@ -21,11 +21,11 @@ export interface SocketInfo {
   /** The local IP address (no port), or the path of a Unix socket ("" if unnamed). */
   readonly localAddress: string;
   /** The local port of an IP socket. */
-  readonly localPort?: number;
+  readonly localPort?: number | undefined;
   /** The peer's IP address, or the path of a Unix socket, when connected. */
-  readonly remoteAddress?: string;
+  readonly remoteAddress?: string | undefined;
   /** The peer's port, when connected over IP. */
-  readonly remotePort?: number;
+  readonly remotePort?: number | undefined;
 }
 
 /**
