@@ -19,7 +19,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { ROOT, RUNTIME_NAMES, TSC, parseList, runtimeEnv, runtimes } from "./lib/runtimes.mjs";
+import { NODE_MODULES, ROOT, RUNTIME_NAMES, TSC, parseList, runtimeEnv, runtimes } from "./lib/runtimes.mjs";
 import { runCommand, seconds } from "./lib/proc.mjs";
 
 const SMOKE_SCRIPT = `// Written by anyts scripts/smoke.mjs
@@ -88,6 +88,22 @@ export async function overTcp(): Promise<number> {
 `;
 
 /**
+ * The consumer's tsconfig files: the web-standard globals the types use
+ * (AbortSignal, ReadableStream, TextDecoderStream, crypto) from TypeScript's own
+ * DOM lib with no @types at all, or from @types/node with no DOM lib (a Node
+ * project), both with the strictest flags.
+ */
+const TYPE_CHECK_CONFIGS = (strictest) => ({
+  "tsconfig.json": { ...strictest, lib: ["ES2023", "ESNext.Disposable", "DOM", "DOM.Iterable", "DOM.AsyncIterable"] },
+  "tsconfig.node.json": {
+    ...strictest,
+    lib: ["ES2023", "ESNext.Disposable"],
+    typeRoots: [join(NODE_MODULES, "@types")],
+    types: ["node"],
+  },
+});
+
+/**
  * Packs and installs the package into a temporary project.
  * @returns {Promise<{ ok: boolean, dir?: string, problem?: string, ms: number }>}
  */
@@ -132,32 +148,22 @@ export async function prepareConsumer({ quiet = false } = {}) {
   writeFileSync(join(dir, "smoke.mjs"), SMOKE_SCRIPT);
   writeFileSync(join(dir, "types.ts"), TYPES_SCRIPT);
   writeFileSync(join(dir, "bytes.ts"), BYTES_SCRIPT);
-  writeFileSync(
-    join(dir, "tsconfig.json"),
-    JSON.stringify(
-      {
-        compilerOptions: {
-          target: "ES2022",
-          // Web-standard globals (AbortSignal, ReadableStream, TextDecoderStream, crypto)
-          // from TypeScript's own DOM lib, not from @types/node.
-          lib: ["ES2023", "ESNext.Disposable", "DOM", "DOM.Iterable", "DOM.AsyncIterable"],
-          module: "NodeNext",
-          moduleResolution: "NodeNext",
-          // The strictest consumer: no @types/node (TypeScript 7's default), every
-          // shipped .d.ts checked, and the flags that change what a .d.ts must say.
-          types: [],
-          skipLibCheck: false,
-          strict: true,
-          exactOptionalPropertyTypes: true,
-          noUncheckedIndexedAccess: true,
-          noEmit: true,
-        },
-        files: ["types.ts", "bytes.ts"],
-      },
-      null,
-      2,
-    ),
-  );
+  const strictest = {
+    target: "ES2022",
+    module: "NodeNext",
+    moduleResolution: "NodeNext",
+    // The strictest consumer: no @types/node (TypeScript 7's default), every shipped
+    // .d.ts checked, and the flags that change what a .d.ts must say.
+    types: [],
+    skipLibCheck: false,
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    noUncheckedIndexedAccess: true,
+    noEmit: true,
+  };
+  for (const [file, compilerOptions] of Object.entries(TYPE_CHECK_CONFIGS(strictest))) {
+    writeFileSync(join(dir, file), JSON.stringify({ compilerOptions, files: ["types.ts", "bytes.ts"] }, null, 2));
+  }
   return { ok: true, dir, tarball, base, ms: Date.now() - started };
 }
 
@@ -183,10 +189,18 @@ export async function smokeRuntime(name, dir, { quiet = false, timeoutMs = 5 * 6
   return { ok, problem: ok ? undefined : r.timedOut ? "timed out" : `exit ${r.code ?? r.signal}`, ms: r.ms, output: r.output };
 }
 
-/** Type-checks types.ts in `dir` against the installed .d.ts files. */
+/** Type-checks types.ts and bytes.ts in `dir` against the installed .d.ts files, under each consumer tsconfig. */
 export async function smokeTypes(dir, { quiet = false } = {}) {
-  const r = await runCommand(process.execPath, [TSC, "-p", join(dir, "tsconfig.json")], { cwd: dir, quiet, timeoutMs: 5 * 60_000 });
-  return { ok: r.code === 0, problem: r.code === 0 ? undefined : `tsc exit ${r.code ?? r.signal}`, ms: r.ms, output: r.output };
+  const problems = [];
+  let ms = 0;
+  let output = "";
+  for (const file of Object.keys(TYPE_CHECK_CONFIGS({}))) {
+    const r = await runCommand(process.execPath, [TSC, "-p", join(dir, file)], { cwd: dir, quiet, timeoutMs: 5 * 60_000 });
+    ms += r.ms;
+    output += r.output;
+    if (r.code !== 0) problems.push(`tsc -p ${file} exit ${r.code ?? r.signal}`);
+  }
+  return { ok: problems.length === 0, problem: problems.length ? problems.join("; ") : undefined, ms, output };
 }
 
 export function cleanupConsumer(prepared) {

@@ -86,6 +86,7 @@ export interface CheckedTLSOptions {
   handshakeTimeout: number | undefined;
 }
 
+/** @internal What `value` is, for error messages. */
 export function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";
