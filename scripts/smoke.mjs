@@ -53,7 +53,8 @@ console.log("smoke ok: runtime=" + runtime + " backend=" + backend + " testing e
 `;
 
 const TYPES_SCRIPT = `// Written by anyts scripts/smoke.mjs: type-checked against the shipped .d.ts
-import { run, taskGroup, moveOnAfter, sleep, currentBackend, detectRuntime } from "anyts";
+import { run, taskGroup, moveOnAfter, sleep, currentBackend, detectRuntime, TLSStream } from "anyts";
+import type { CancelScope, Lock, SocketStream } from "anyts";
 import * as testing from "anyts/testing";
 
 export async function main(): Promise<string> {
@@ -66,6 +67,20 @@ export async function main(): Promise<string> {
   });
   const runtime: "node" | "deno" | "bun" | "unknown" = detectRuntime();
   return runtime + " " + String(currentBackend()) + " " + Object.keys(testing).length;
+}
+
+// The internals are not in the published types (each line below must be an error).
+export function internalsHidden(socket: SocketStream, tls: TLSStream, scope: CancelScope, lock: Lock): void {
+  // @ts-expect-error SocketStream's internals
+  void socket._raw;
+  // @ts-expect-error TLSStream's internals
+  void tls._receive;
+  // @ts-expect-error CancelScope's internals
+  void scope._parent;
+  // @ts-expect-error Lock's internals
+  void lock._waiters;
+  // @ts-expect-error TLSStream.wrap makes one, its constructor is internal
+  void new TLSStream();
 }
 `;
 

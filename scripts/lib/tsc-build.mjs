@@ -70,6 +70,26 @@ function isInternalSymbol(symbol) {
   return decls.length > 0 && decls.every(isInternalDeclaration);
 }
 
+/**
+ * Whether the source of class `node` declares a constructor and tags it internal: its
+ * .d.ts would otherwise show the inherited (or a zero-argument) constructor, which users
+ * could call.
+ */
+function hidesConstructor(node) {
+  const original = ts.getOriginalNode(node);
+  if (!ts.isClassDeclaration(original)) return false;
+  const ctors = original.members.filter(ts.isConstructorDeclaration);
+  return ctors.length > 0 && ctors.every(isInternalDeclaration) && !node.members.some(ts.isConstructorDeclaration);
+}
+
+/** `class X { protected constructor(); … }`: not constructible from outside, still extensible. */
+function withProtectedConstructor(node) {
+  const f = ts.factory;
+  const ctor = f.createConstructorDeclaration([f.createModifier(ts.SyntaxKind.ProtectedKeyword)], [], undefined);
+  ts.addSyntheticLeadingComment(ctor, ts.SyntaxKind.MultiLineCommentTrivia, "* Not constructible: see the class's documentation for how to get one. ", true);
+  return f.updateClassDeclaration(node, node.modifiers, node.name, node.typeParameters, node.heritageClauses, [ctor, ...node.members]);
+}
+
 /** Drops `implements X`, `export { X }` and `import { X }` entries whose X is stripped. */
 const dropInternalReferences = (context) => (root) => {
   const visit = (node) => {
@@ -81,7 +101,10 @@ const dropInternalReferences = (context) => (root) => {
       if (types.length === node.types.length) return node;
       return types.length ? context.factory.updateHeritageClause(node, types) : undefined;
     }
-    if (ts.isClassDeclaration(node)) return ts.visitEachChild(node, visit, context);
+    if (ts.isClassDeclaration(node)) {
+      const updated = ts.visitEachChild(node, visit, context);
+      return hidesConstructor(node) ? withProtectedConstructor(updated) : updated;
+    }
     if (ts.isImportDeclaration(node) && node.importClause?.namedBindings && ts.isNamedImports(node.importClause.namedBindings)) {
       const original = ts.getOriginalNode(node);
       const bindings = ts.isImportDeclaration(original) ? original.importClause?.namedBindings : undefined;
