@@ -10,7 +10,10 @@
 // with a timeout, on node20, node22, node24, deno (`deno run -A`, which
 // resolves bare specifiers from the project's node_modules because a
 // package.json is present) and bun. One more check type-checks a consumer .ts
-// file against the shipped .d.ts (skipLibCheck off) with the repo's tsc.
+// file against the shipped .d.ts with the repo's tsc, as the strictest consumer
+// would: `types: []` (no @types/node; web globals from TypeScript's DOM lib),
+// `skipLibCheck: false`, strict, exactOptionalPropertyTypes and
+// noUncheckedIndexedAccess.
 
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -50,7 +53,8 @@ console.log("smoke ok: runtime=" + runtime + " backend=" + backend + " testing e
 `;
 
 const TYPES_SCRIPT = `// Written by anyts scripts/smoke.mjs: type-checked against the shipped .d.ts
-import { run, taskGroup, moveOnAfter, sleep, currentBackend, detectRuntime } from "anyts";
+import { run, taskGroup, moveOnAfter, sleep, currentBackend, detectRuntime, TLSStream } from "anyts";
+import type { CancelScope, Lock, SocketStream } from "anyts";
 import * as testing from "anyts/testing";
 
 export async function main(): Promise<string> {
@@ -63,6 +67,20 @@ export async function main(): Promise<string> {
   });
   const runtime: "node" | "deno" | "bun" | "unknown" = detectRuntime();
   return runtime + " " + String(currentBackend()) + " " + Object.keys(testing).length;
+}
+
+// The internals are not in the published types (each line below must be an error).
+export function internalsHidden(socket: SocketStream, tls: TLSStream, scope: CancelScope, lock: Lock): void {
+  // @ts-expect-error SocketStream's internals
+  void socket._raw;
+  // @ts-expect-error TLSStream's internals
+  void tls._receive;
+  // @ts-expect-error CancelScope's internals
+  void scope._parent;
+  // @ts-expect-error Lock's internals
+  void lock._waiters;
+  // @ts-expect-error TLSStream.wrap makes one, its constructor is internal
+  void new TLSStream();
 }
 `;
 
@@ -83,6 +101,22 @@ export async function overTcp(): Promise<number> {
   return (await crypto.subtle.digest("SHA-256", chunk)).byteLength;
 }
 `;
+
+/**
+ * The consumer's tsconfig files: the web-standard globals the types use
+ * (AbortSignal, ReadableStream, TextDecoderStream, crypto) from TypeScript's own
+ * DOM lib with no @types at all, or from @types/node with no DOM lib (a Node
+ * project), both with the strictest flags.
+ */
+const TYPE_CHECK_CONFIGS = (strictest) => ({
+  "tsconfig.json": { ...strictest, lib: ["ES2023", "ESNext.Disposable", "DOM", "DOM.Iterable", "DOM.AsyncIterable"] },
+  "tsconfig.node.json": {
+    ...strictest,
+    lib: ["ES2023", "ESNext.Disposable"],
+    typeRoots: [join(NODE_MODULES, "@types")],
+    types: ["node"],
+  },
+});
 
 /**
  * Packs and installs the package into a temporary project.
@@ -129,27 +163,22 @@ export async function prepareConsumer({ quiet = false } = {}) {
   writeFileSync(join(dir, "smoke.mjs"), SMOKE_SCRIPT);
   writeFileSync(join(dir, "types.ts"), TYPES_SCRIPT);
   writeFileSync(join(dir, "bytes.ts"), BYTES_SCRIPT);
-  writeFileSync(
-    join(dir, "tsconfig.json"),
-    JSON.stringify(
-      {
-        compilerOptions: {
-          target: "ES2022",
-          lib: ["ES2023", "ESNext.Disposable"],
-          module: "NodeNext",
-          moduleResolution: "NodeNext",
-          strict: true,
-          noEmit: true,
-          skipLibCheck: false,
-          typeRoots: [join(NODE_MODULES, "@types")],
-          types: ["node"],
-        },
-        files: ["types.ts", "bytes.ts"],
-      },
-      null,
-      2,
-    ),
-  );
+  const strictest = {
+    target: "ES2022",
+    module: "NodeNext",
+    moduleResolution: "NodeNext",
+    // The strictest consumer: no @types/node (TypeScript 7's default), every shipped
+    // .d.ts checked, and the flags that change what a .d.ts must say.
+    types: [],
+    skipLibCheck: false,
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    noUncheckedIndexedAccess: true,
+    noEmit: true,
+  };
+  for (const [file, compilerOptions] of Object.entries(TYPE_CHECK_CONFIGS(strictest))) {
+    writeFileSync(join(dir, file), JSON.stringify({ compilerOptions, files: ["types.ts", "bytes.ts"] }, null, 2));
+  }
   return { ok: true, dir, tarball, base, ms: Date.now() - started };
 }
 
@@ -175,10 +204,18 @@ export async function smokeRuntime(name, dir, { quiet = false, timeoutMs = 5 * 6
   return { ok, problem: ok ? undefined : r.timedOut ? "timed out" : `exit ${r.code ?? r.signal}`, ms: r.ms, output: r.output };
 }
 
-/** Type-checks types.ts in `dir` against the installed .d.ts files. */
+/** Type-checks types.ts and bytes.ts in `dir` against the installed .d.ts files, under each consumer tsconfig. */
 export async function smokeTypes(dir, { quiet = false } = {}) {
-  const r = await runCommand(process.execPath, [TSC, "-p", join(dir, "tsconfig.json")], { cwd: dir, quiet, timeoutMs: 5 * 60_000 });
-  return { ok: r.code === 0, problem: r.code === 0 ? undefined : `tsc exit ${r.code ?? r.signal}`, ms: r.ms, output: r.output };
+  const problems = [];
+  let ms = 0;
+  let output = "";
+  for (const file of Object.keys(TYPE_CHECK_CONFIGS({}))) {
+    const r = await runCommand(process.execPath, [TSC, "-p", join(dir, file)], { cwd: dir, quiet, timeoutMs: 5 * 60_000 });
+    ms += r.ms;
+    output += r.output;
+    if (r.code !== 0) problems.push(`tsc -p ${file} exit ${r.code ?? r.signal}`);
+  }
+  return { ok: problems.length === 0, problem: problems.length ? problems.join("; ") : undefined, ms, output };
 }
 
 export function cleanupConsumer(prepared) {

@@ -16,13 +16,16 @@
 // Steps (groups for --only in brackets):
 //   typecheck [typecheck]     tsc -p tsconfig.json                                   1 check
 //   readme [typecheck]        every ts block of README.md type-checked (scripts/check-readme.mjs) 1 check
+//   deno-by-path [typecheck]  a Deno consumer importing mod.ts/testing.ts by path, `deno check`ed
+//                             with exactOptionalPropertyTypes, noUncheckedIndexedAccess (scripts/check-deno-consumer.mjs) 1 check
 //   test:<rt> [tests]         the vitest suite on node20, node22, node24 (vitest), deno
 //                             (vitest under `deno run -A`) and bun (`bun test`)      N tests each
 //   deno-doc-lint [lint]      deno doc --lint mod.ts testing.ts                      1 check
 //   deno-publish [publish]    deno publish --dry-run --allow-dirty                   1 check
-//   build [build]             scripts/build.mjs (dist/ for npm)                      1 check
+//   build [build]             scripts/build.mjs (dist/ for npm; fails on an internal or a node: import in the published .d.ts) 1 check
 //   smoke:<rt> [smoke]        the packed npm package imported by a consumer project  1 check each
-//   smoke:types [smoke]       the consumer project type-checked against dist/*.d.ts  1 check
+//   smoke:types [smoke]       the consumer project type-checked against dist/*.d.ts (types: [], skipLibCheck: false,
+//                             strict, exactOptionalPropertyTypes, noUncheckedIndexedAccess) 1 check
 //   demo:<rt> [demo]          every examples/*.ts                                    1 check each
 // --only takes runtime names (node20 node22 node24 deno bun, node = all three Node
 // versions) and group names; runtime names alone select the tests group, group names
@@ -354,6 +357,7 @@ function planSteps(ctx) {
   const deno = runtimes().deno;
   if (g.has("typecheck")) steps.push(commandCheck("typecheck", "typecheck", node, [TSC, "-p", join(ROOT, "tsconfig.json")]));
   if (g.has("typecheck")) steps.push(commandCheck("readme", "typecheck", node, [join(ROOT, "scripts", "check-readme.mjs")]));
+  if (g.has("typecheck")) steps.push(commandCheck("deno-by-path", "typecheck", node, [join(ROOT, "scripts", "check-deno-consumer.mjs")]));
   if (g.has("tests")) for (const name of ctx.runtimes) steps.push(testStep(name, ctx));
   const denoEnv = runtimeEnv("deno");
   if (g.has("lint")) steps.push(commandCheck("deno-doc-lint", "lint", deno.bin, ["doc", "--lint", "mod.ts", "testing.ts"], { env: denoEnv }));

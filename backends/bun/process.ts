@@ -55,7 +55,7 @@ interface BunSpawnApi {
   spawn(
     argv: string[],
     options: {
-      cwd?: string;
+      cwd?: string | undefined;
       env: Record<string, string>;
       stdin: BunStdio;
       stdout: BunStdio;

@@ -30,7 +30,7 @@ import { WebPipeReader } from "../shared/web-pipes.ts";
 /** The part of `Deno.Command`'s options used here. */
 interface DenoCommandOptions {
   args: string[];
-  cwd?: string;
+  cwd?: string | undefined;
   env?: Record<string, string>;
   clearEnv?: boolean;
   stdin: "piped" | "inherit" | "null";

@@ -405,8 +405,9 @@ export class NodeTlsSocket implements RawTlsSocket {
       this._headerSeen += take;
       used = take;
       if (this._headerSeen === HEADER_SIZE) {
-        this._recordType = this._header[0];
-        this._bodyLeft = (this._header[3] << 8) | this._header[4];
+        // The header buffer is HEADER_SIZE (5) bytes long: every index below is in it.
+        this._recordType = this._header[0]!;
+        this._bodyLeft = (this._header[3]! << 8) | this._header[4]!;
       }
     }
     if (this._headerSeen === HEADER_SIZE) {
@@ -550,7 +551,7 @@ export class NodeTlsSocket implements RawTlsSocket {
 
   /** @ignore */
   _take(maxBytes: number): Uint8Array<ArrayBuffer> {
-    const first = this._queue[0];
+    const first = this._queue[0]!; // callers check that the queue is not empty
     let chunk: Uint8Array<ArrayBuffer>;
     if (first.length <= maxBytes) {
       chunk = first;
@@ -791,7 +792,8 @@ function ipv6Value(address: string): string | undefined {
   if (isIP(text) !== 6) return undefined;
   const v4 = /(\d+)\.(\d+)\.(\d+)\.(\d+)$/.exec(text);
   if (v4 !== null) {
-    const [a, b, c, d] = v4.slice(1).map(Number);
+    // The pattern has four groups, each matched (digits).
+    const [a, b, c, d] = v4.slice(1).map(Number) as [number, number, number, number];
     text = text.slice(0, v4.index) + ((a << 8) | b).toString(16) + ":" + ((c << 8) | d).toString(16);
   }
   const [head, tail] = text.includes("::") ? text.split("::") : [text, undefined];
@@ -876,7 +878,7 @@ function verifyChain(peer: tls.DetailedPeerCertificate, ca: string): Error | und
   }
   if (chain.length === 0) return tlsError("ERR_SSL_PEER_DID_NOT_RETURN_A_CERTIFICATE", "the client sent no certificate");
   const now = Date.now();
-  let current = chain[0];
+  let current = chain[0]!; // the chain is not empty (checked above)
   for (let depth = 0; depth < 10; depth++) {
     if (!(Date.parse(current.validFrom) <= now && now <= Date.parse(current.validTo))) {
       return tlsError("CERT_HAS_EXPIRED", `certificate ${current.subject} is expired or not yet valid`);
@@ -888,7 +890,7 @@ function verifyChain(peer: tls.DetailedPeerCertificate, ca: string): Error | und
     if (issuer === undefined) break;
     current = issuer;
   }
-  if (chain.length === 1 && chain[0].checkIssued(chain[0])) {
+  if (chain.length === 1 && chain[0]!.checkIssued(chain[0]!)) {
     return tlsError("DEPTH_ZERO_SELF_SIGNED_CERT", "self-signed certificate");
   }
   return tlsError("UNABLE_TO_VERIFY_LEAF_SIGNATURE", "unable to verify the client certificate against the trusted CA");

@@ -33,7 +33,7 @@ export interface RawServerOptions {
   requestTimeout: number | null;
   maxHeadBytes?: number;
   maxBodyBytes?: number;
-  tls?: { cert: string; key: string };
+  tls?: { cert: string; key: string } | undefined;
   /** Synchronous handlers only (the raw servers do not await). Default helloRoutes. */
   handler?: HttpHandler;
 }

@@ -21,11 +21,11 @@ export interface SocketInfo {
   /** The local IP address (no port), or the path of a Unix socket ("" if unnamed). */
   readonly localAddress: string;
   /** The local port of an IP socket. */
-  readonly localPort?: number;
+  readonly localPort?: number | undefined;
   /** The peer's IP address, or the path of a Unix socket, when connected. */
-  readonly remoteAddress?: string;
+  readonly remoteAddress?: string | undefined;
   /** The peer's port, when connected over IP. */
-  readonly remotePort?: number;
+  readonly remotePort?: number | undefined;
 }
 
 /**
@@ -73,13 +73,14 @@ export interface RawSocket {
    */
   writeCallback?(data: Uint8Array, onDone: () => void, onError: (error: unknown) => void): void;
   /**
-   * Optional fast path of `readCallback` (preferred by the core when present): the same,
+   * @internal Optional fast path of `readCallback` (preferred by the core when present), for
+   * anyts's own backends (its sink is the core's `SocketStream`): the same,
    * reported to the methods of `sink` instead of two callbacks, so that a stream needs no
    * closure per callback (memory per connection) and a promise-based runtime can call back
    * from its own async read without one more promise in between.
    */
   readInto?(maxBytes: number, sink: RawSocketSink): void;
-  /** Optional fast path of `writeCallback`, reported to `sink` (see `readInto`). */
+  /** @internal Optional fast path of `writeCallback`, reported to `sink` (see `readInto`). */
   writeFrom?(data: Uint8Array, sink: RawSocketSink): void;
   /** Half-closes: sends end-of-stream after the pending writes; reading still works. */
   closeWrite(): Promise<void>;
@@ -97,8 +98,10 @@ export interface RawSocket {
 }
 
 /**
- * Where {@linkcode RawSocket.readInto} and {@linkcode RawSocket.writeFrom} report: the
- * core's `SocketStream`. Each call reports exactly once, perhaps synchronously.
+ * @internal Where `RawSocket.readInto` and `RawSocket.writeFrom` report: the core's
+ * `SocketStream`. Each call reports exactly once, perhaps synchronously. Internal to anyts
+ * and its own backends, left out of the published types (its members are the stream's
+ * private callbacks).
  *
  * @example
  * ```ts

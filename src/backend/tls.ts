@@ -47,15 +47,15 @@ export interface TlsEngineOptions {
   /** `true` for the server side of the handshake. */
   readonly serverSide: boolean;
   /** Client side: the server's name, for SNI (unless an IP address) and the identity check. */
-  readonly hostname?: string;
+  readonly hostname?: string | undefined;
   /** PEM certificates trusted instead of the runtime's default roots. */
-  readonly ca?: string;
+  readonly ca?: string | undefined;
   /** This side's PEM certificate chain. */
-  readonly cert?: string;
+  readonly cert?: string | undefined;
   /** This side's PEM private key. */
-  readonly key?: string;
+  readonly key?: string | undefined;
   /** ALPN protocols, most preferred first. */
-  readonly alpnProtocols?: readonly string[];
+  readonly alpnProtocols?: readonly string[] | undefined;
   /**
    * Client side: verify the server's certificate chain and host name. Server side: reject
    * a client certificate that does not verify (when one is requested).

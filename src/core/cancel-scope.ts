@@ -22,7 +22,7 @@ const IDLE = 0;
 const ACTIVE = 1;
 const EXITED = 2;
 
-/** Wakes one blocked wait with the scope whose cancellation reached it. Internal. */
+/** @internal Wakes one blocked wait with the scope whose cancellation reached it. */
 export type Waker = (source: CancelScope) => void;
 
 /**
@@ -565,12 +565,12 @@ implicitRun._rootScope = implicitRoot;
   }
 }
 
-/** The frame (innermost scope and task) of the running code. Internal. */
+/** @internal The frame (innermost scope and task) of the running code. */
 export function currentFrame(): Frame {
   return frameStorage.getStore() ?? implicitRoot;
 }
 
-/** The innermost cancel scope of the running code. Internal. */
+/** @internal The innermost cancel scope of the running code. */
 export function currentScope(): CancelScope {
   return (frameStorage.getStore() ?? implicitRoot)._scope;
 }

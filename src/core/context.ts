@@ -43,7 +43,7 @@ export interface TaskIdentity extends TaskInfo {
 }
 
 /**
- * What the async context holds: the innermost cancel scope of the running code and the
+ * @internal What the async context holds: the innermost cancel scope of the running code and the
  * task it belongs to. A cancel scope is the frame of the code inside it; a task started
  * with `startSoon` is a frame of its own that shares its group's scope (it has no handle
  * to be cancelled by, so it needs no scope of its own). Internal.
@@ -55,7 +55,7 @@ export interface Frame {
   readonly _task: TaskIdentity;
 }
 
-/** The storage behind `currentFrame()`. Internal. */
+/** @internal The storage behind `currentFrame()` (left out of the published types, which need no node:async_hooks). */
 export const frameStorage: AsyncLocalStorage<Frame> = new AsyncLocalStorage<Frame>();
 
 let lastTaskId = 0;

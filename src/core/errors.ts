@@ -43,7 +43,7 @@ export class Cancelled extends Error {
  * of the cost of a timeout. `checkpoint()` keeps the stack of the code that checked.
  */
 export function cancelledWithoutStack(reason: string | undefined): Cancelled {
-  const errorClass = Error as { stackTraceLimit?: number };
+  const errorClass = Error as { stackTraceLimit?: number | undefined };
   const limit = errorClass.stackTraceLimit;
   errorClass.stackTraceLimit = 0;
   try {
@@ -80,7 +80,7 @@ export class TimeoutError extends Error {
    * @param message what timed out
    * @param details the duration (`timeout`, ms) or the `deadline` that passed
    */
-  constructor(message = "deadline exceeded", details?: { timeout?: number; deadline?: number }) {
+  constructor(message = "deadline exceeded", details?: { timeout?: number | undefined; deadline?: number | undefined }) {
     super(message);
     this.name = "TimeoutError";
     this.timeout = details?.timeout;

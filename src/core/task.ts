@@ -50,7 +50,7 @@ const FINISHED = 1;
 const CANCELLED = 2;
 const FAILED = 3;
 
-/** The outcome codes of a task. Internal. */
+/** @internal The outcome codes of a task. */
 export type TaskOutcome = typeof FINISHED | typeof CANCELLED | typeof FAILED;
 /** @ignore */
 export const TASK_FINISHED: TaskOutcome = FINISHED;

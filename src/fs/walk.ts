@@ -128,7 +128,7 @@ export interface WalkOptions {
   /** Descend into symbolic links to directories (default: no; they are listed as files). */
   followSymlinks?: boolean;
   /** Called with the error of a directory that cannot be listed (default: it is skipped). */
-  onError?: (error: unknown) => void;
+  onError?: ((error: unknown) => void) | undefined;
 }
 
 /** `Path.walk()`: Python 3.12's `Path.walk`. */

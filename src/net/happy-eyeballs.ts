@@ -41,7 +41,7 @@ export function interleaveFamilies<T extends ConnectTarget>(addresses: readonly 
 /** Options of {@linkcode happyEyeballs}. */
 export interface HappyEyeballsOptions {
   /** The local IP address to bind to. */
-  readonly localHost?: string;
+  readonly localHost?: string | undefined;
   /** Milliseconds before the next attempt starts while the previous one is pending. */
   readonly delay: number;
   /** The host name for {@linkcode ConnectionFailed}'s message (default: the addresses). */

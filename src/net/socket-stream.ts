@@ -43,7 +43,7 @@ function capture(resolve: Resolve<any>, reject: Reject): void {
  * does not have), and capturing it is most of the cost of a connection's end.
  */
 function endOfStream(): EndOfStream {
-  const errorClass = Error as { stackTraceLimit?: number };
+  const errorClass = Error as { stackTraceLimit?: number | undefined };
   const limit = errorClass.stackTraceLimit;
   errorClass.stackTraceLimit = 0;
   try {
@@ -73,9 +73,9 @@ export function socketAttributes(
   info: {
     readonly family: "IPv4" | "IPv6" | "unix";
     readonly localAddress: string;
-    readonly localPort?: number;
-    readonly remoteAddress?: string;
-    readonly remotePort?: number;
+    readonly localPort?: number | undefined;
+    readonly remoteAddress?: string | undefined;
+    readonly remotePort?: number | undefined;
   },
   raw: unknown,
 ): TypedAttributeMap {

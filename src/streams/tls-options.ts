@@ -44,23 +44,23 @@ import { validateDuration } from "../core/time.ts";
  */
 export interface TLSOptions {
   /** `true` for the server side of the handshake; default `false` (client). */
-  serverSide?: boolean;
+  serverSide?: boolean | undefined;
   /** Client side: the server's host name or IP address, for SNI and verification. */
-  hostname?: string;
+  hostname?: string | undefined;
   /** PEM certificates to trust instead of the runtime's default roots (client side), or to verify client certificates with (server side). */
-  ca?: string;
+  ca?: string | undefined;
   /** This side's PEM certificate chain (required on the server side). */
-  cert?: string;
+  cert?: string | undefined;
   /** This side's PEM private key (required with `cert`). */
-  key?: string;
+  key?: string | undefined;
   /** ALPN protocol names, most preferred first. */
-  alpnProtocols?: readonly string[];
+  alpnProtocols?: readonly string[] | undefined;
   /** Verify the peer's certificate (and, client side, host name); default `true`. */
-  verify?: boolean;
+  verify?: boolean | undefined;
   /** Send and require close_notify; default `true`. */
-  standardCompatible?: boolean;
+  standardCompatible?: boolean | undefined;
   /** A time limit for the handshake, in milliseconds. */
-  handshakeTimeout?: number;
+  handshakeTimeout?: number | undefined;
 }
 
 /** The default handshake time limit of {@linkcode TLSListener}, in milliseconds (as AnyIO). */
@@ -86,6 +86,7 @@ export interface CheckedTLSOptions {
   handshakeTimeout: number | undefined;
 }
 
+/** @internal What `value` is, for error messages. */
 export function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an array";

@@ -48,7 +48,7 @@ const settings: WorkerSettings = { ...DEFAULT_SETTINGS };
  * `undefined` for a key restores its default. Applies to workers that go idle or start
  * from now on.
  */
-export function _configureWorkers(changes: Partial<WorkerSettings>): void {
+export function _configureWorkers(changes: { [K in keyof WorkerSettings]?: WorkerSettings[K] | undefined }): void {
   checkOptions(changes, ["threadIdleTimeout", "processIdleTimeout", "resourceLimits"], "_configureWorkers");
   for (const key of ["threadIdleTimeout", "processIdleTimeout"] as const) {
     if (!(key in changes)) continue;

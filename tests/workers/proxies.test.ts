@@ -27,7 +27,7 @@ describe("async proxies", () => {
 
   test("it runs in the calling task's cancel scope and async context", async () => {
     const storage = new AsyncLocalStorage<string>();
-    let seen: { store?: string; deadline?: number } = {};
+    let seen: { store?: string | undefined; deadline?: number } = {};
     let deadline = 0;
     await storage.run("the caller's context", () =>
       moveOnAfter(60_000, async () => {
