@@ -285,7 +285,7 @@ describe("an AsyncFile as a standard stream: bad input", () => {
     const error = await caught(openProcess(["true"], { stdout: file }));
     expect(error).toBeInstanceOf(ClosedResourceError);
     expect(error.message).toContain("openProcess: stdout: the file is closed");
-    const viaRun = await caught(runProcess(["true"], { stdin: file as unknown as ProcessOptions["stdin"] }));
+    const viaRun = await caught(runProcess(["true"], { stdin: file as unknown as NonNullable<ProcessOptions["stdin"]> }));
     expect(viaRun).toBeInstanceOf(ClosedResourceError);
     expect(viaRun.message).toContain("runProcess: stdin: the file is closed");
   });
@@ -306,7 +306,7 @@ describe("an AsyncFile as a standard stream: bad input", () => {
   });
 
   test("another object is the TypeError listing the accepted values", async () => {
-    const error = await caught(openProcess(["true"], { stdout: { fd: 1 } as unknown as ProcessOptions["stdout"] }));
+    const error = await caught(openProcess(["true"], { stdout: { fd: 1 } as unknown as NonNullable<ProcessOptions["stdout"]> }));
     expect(error).toBeInstanceOf(TypeError);
     expect(error.message).toBe('openProcess: stdout must be one of "pipe", "inherit", "ignore" or an open AsyncFile, got object');
   });
