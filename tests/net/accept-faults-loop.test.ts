@@ -5,10 +5,26 @@
 // real faults (a child runtime out of descriptors, clients that reset) are in
 // accept-faults.test.ts.
 import { describe, expect, it } from "vitest";
-import { ClosedResourceError, currentTime, moveOnAfter, SocketListener } from "../../mod.ts";
+import {
+  ClosedResourceError,
+  connectTcp,
+  createTcpListener,
+  currentTime,
+  moveOnAfter,
+  sleepForever,
+  SocketAttribute,
+  SocketListener,
+  taskGroup,
+} from "../../mod.ts";
 import type { RawListener, RawSocket } from "../../src/backend/index.ts";
 import { backendTests, MockClock } from "../../testing.ts";
+import { until } from "../helpers.ts";
 import { caught } from "../process/helpers.ts";
+
+/** The part of a node:net Server these tests use. */
+interface NodeServer {
+  emit(event: "error", error: Error): boolean;
+}
 
 const virtual = backendTests(it, { clock: () => new MockClock({ autojumpThreshold: 0 }) });
 
@@ -93,5 +109,42 @@ describe("serve's accept loop", () => {
     await listener.aclose();
     const error = (await caught(listener.serve(noHandler))) as Error & { errors?: unknown[] };
     expect(error.errors?.[0]).toBeInstanceOf(ClosedResourceError);
+  });
+});
+
+describe("the node backend's accept errors", () => {
+  const onNode = backendTests(it, { backends: ["node"] });
+  // libuv reports EMFILE only when its reserve descriptor is gone (it handles the rest
+  // itself), as an 'error' event of the net.Server, which goes on listening: emitted here
+  // as libuv would.
+  onNode("an EMFILE 'error' of the net.Server fails the pending accept (portable), not the later ones; serve goes on", async () => {
+    await using listener = await createTcpListener({ localHost: "127.0.0.1" });
+    const port = listener.extra(SocketAttribute.localPort);
+    const server = listener.extra(SocketAttribute.rawSocket) as NodeServer;
+    const emfile = () => Object.assign(new Error("accept EMFILE"), { code: "EMFILE", errno: -24, syscall: "accept" });
+    const single = listener.listeners[0] as SocketListener;
+    const pending = caught(single.accept());
+    server.emit("error", emfile());
+    const error = await pending;
+    expect(error.code).toBe("EMFILE");
+    expect(error.message).toContain(`127.0.0.1:${port}`);
+    expect((error as { cause?: unknown }).cause).toBeInstanceOf(Error);
+    const served: string[] = [];
+    await moveOnAfter(10_000, () =>
+      taskGroup(async (tg) => {
+        tg.startSoon(() =>
+          listener.serve(async (client) => {
+            served.push(new TextDecoder().decode(await client.receive()));
+            tg.cancelScope.cancel();
+          })
+        );
+        await until(() => true, "serve started");
+        server.emit("error", emfile()); // serve's accept fails: it waits 100 ms
+        await using client = await connectTcp("127.0.0.1", port);
+        await client.send(new TextEncoder().encode("still serving"));
+        await sleepForever();
+      })
+    );
+    expect(served).toEqual(["still serving"]);
   });
 });
