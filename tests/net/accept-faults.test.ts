@@ -12,6 +12,7 @@
 import * as net from "node:net";
 import * as tls from "node:tls";
 import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -76,8 +77,15 @@ interface Client {
   connected: Promise<boolean>;
 }
 
-function connect(port: number): Client {
-  const socket = net.connect({ port, host: "127.0.0.1" });
+/** Where the server listens: a TCP port on 127.0.0.1, or a Unix socket's path. */
+type Address = number | string;
+
+function connectTo(address: Address): net.NetConnectOpts {
+  return typeof address === "number" ? { port: address, host: "127.0.0.1" } : { path: address };
+}
+
+function connect(address: Address): Client {
+  const socket = net.connect(connectTo(address));
   const client: Client = { socket, response: "", closed: undefined!, connected: undefined! };
   socket.setEncoding("latin1");
   socket.on("data", (chunk: string) => (client.response += chunk));
@@ -91,8 +99,10 @@ function connect(port: number): Client {
 }
 
 /** A normal request on a fresh connection (over TLS with `ca`): resolves to the status line (or what went wrong). */
-async function statusOf(port: number, ca?: string, ms = 10_000): Promise<string> {
-  const socket = ca === undefined ? net.connect({ port, host: "127.0.0.1" }) : tls.connect({ port, host: "127.0.0.1", ca, servername: "localhost" });
+async function statusOf(address: Address, ca?: string, ms = 10_000): Promise<string> {
+  const socket = ca === undefined
+    ? net.connect(connectTo(address))
+    : tls.connect({ port: address as number, host: "127.0.0.1", ca, servername: "localhost" });
   let response = "";
   socket.setEncoding("latin1");
   socket.setTimeout(ms, () => socket.destroy());
@@ -116,16 +126,12 @@ async function inWaves(count: number, wave: number, task: (index: number) => Pro
 // The child.
 
 interface Server {
-  port: number;
+  address: Address;
   pid: number;
 }
 
-/** HTTPS: the server's certificate and key files, and the CA the clients trust. */
-interface Https {
-  certFile: string;
-  keyFile: string;
-  ca: string;
-}
+/** How the child serves: HTTPS (its certificate and key files, the CA the clients trust), or on a Unix socket. */
+type Variant = { tls: { certFile: string; keyFile: string; ca: string } } | { unixPath: string };
 
 async function drain(stream: ProcessReceiveStream | null, into: string[]): Promise<void> {
   if (stream === null) return;
@@ -142,8 +148,11 @@ async function drain(stream: ProcessReceiveStream | null, into: string[]): Promi
  * runs `load`, then checks that it still answers, that its descriptors are back to the
  * baseline and that it shuts down cleanly on SIGTERM.
  */
-async function underLoad(backend: BackendName, load: (server: Server) => Promise<void>, https?: Https): Promise<void> {
-  const args = [backend, String(REQUEST_TIMEOUT), ...(https ? [https.certFile, https.keyFile] : [])];
+async function underLoad(backend: BackendName, load: (server: Server) => Promise<void>, variant?: Variant): Promise<void> {
+  const https = variant !== undefined && "tls" in variant ? variant.tls : undefined;
+  const args = [backend, String(REQUEST_TIMEOUT)];
+  if (https !== undefined) args.push("tls", https.certFile, https.keyFile);
+  if (variant !== undefined && "unixPath" in variant) args.push("unix", variant.unixPath);
   const command = ["sh", "-c", `ulimit -n ${FD_LIMIT} && exec "$0" "$@"`, ...runtimeCommand(FIXTURE, args)];
   await using child = await openProcess(command, { stdin: "ignore", forceKillAfter: 1_000 });
   const stderr: string[] = [];
@@ -153,14 +162,15 @@ async function underLoad(backend: BackendName, load: (server: Server) => Promise
     let line: string | null;
     do line = await lines.next(); while (line !== null && !line.startsWith("listening "));
     if (line === null) throw new Error("the child ended before listening");
-    const server = { port: Number(line.slice("listening ".length)), pid: child.pid };
-    expect(await statusOf(server.port, https?.ca)).toBe("HTTP/1.1 200 OK");
+    const where = line.slice("listening ".length);
+    const server = { address: /^\d+$/.test(where) ? Number(where) : where, pid: child.pid };
+    expect(await statusOf(server.address, https?.ca)).toBe("HTTP/1.1 200 OK");
     const baseline = fdCount(server.pid);
     await load(server);
     // Until the server has closed the connections of the load, libuv (the node backend on
     // Node) would close a new connection at once.
     await eventually(() => fdCount(server.pid) <= baseline, `the child's descriptors are back to ${baseline}`, 10_000);
-    for (let i = 0; i < 3; i++) expect(await statusOf(server.port, https?.ca)).toBe("HTTP/1.1 200 OK");
+    for (let i = 0; i < 3; i++) expect(await statusOf(server.address, https?.ca)).toBe("HTTP/1.1 200 OK");
     await eventually(() => fdCount(server.pid) <= baseline, `the child's descriptors are back to ${baseline}`, 10_000);
     child.sendSignal("SIGTERM");
     const rest = await lines.rest();
@@ -184,24 +194,25 @@ async function outOfDescriptors(server: Server): Promise<void> {
 }
 
 /** IDLE_CLIENTS connections at once that stay open (and silent), then close. */
-async function idleClients(backend: BackendName, what: string, https?: Https): Promise<void> {
+async function idleClients(backend: BackendName, what: string, variant?: Variant): Promise<void> {
+  const ca = variant !== undefined && "tls" in variant ? variant.tls.ca : undefined;
   if (!exhaustsDescriptorsHere(backend, what)) return;
   if (descriptorBudget() < IDLE_CLIENTS) {
     console.log(`tests/net/accept-faults.test.ts: ${what} skipped: this process may not open ${IDLE_CLIENTS} sockets`);
     return;
   }
   await underLoad(backend, async (server) => {
-    const clients = Array.from({ length: IDLE_CLIENTS }, () => connect(server.port));
+    const clients = Array.from({ length: IDLE_CLIENTS }, () => connect(server.address));
     // The kernel completes every handshake (the listen queue holds what is not accepted).
     expect((await Promise.all(clients.map((client) => client.connected))).every(Boolean)).toBe(true);
     await outOfDescriptors(server);
     // A request now waits in the listen queue, behind the connections not yet accepted,
     // for serve's next try (libuv closes it at once instead).
-    const queued = runtime === "node" ? undefined : statusOf(server.port, https?.ca, 20_000);
+    const queued = runtime === "node" ? undefined : statusOf(server.address, ca, 20_000);
     for (const client of clients) client.socket.destroy();
     await Promise.all(clients.map((client) => client.closed));
     if (queued !== undefined) expect(await queued).toBe("HTTP/1.1 200 OK");
-  }, https);
+  }, variant);
 }
 
 let pki: TestPki;
@@ -216,14 +227,18 @@ describe("accept-loop faults in a child runtime with ulimit -n 256", () => {
   }, 60_000);
 
   test(`over TLS (TLSListener): ${IDLE_CLIENTS} clients at once that never start a handshake`, async ({ backend }) => {
-    await idleClients(backend, "idle clients over TLS", { certFile: pki.serverCertFile, keyFile: pki.serverKeyFile, ca: pki.caCert });
+    await idleClients(backend, "idle clients over TLS", { tls: { certFile: pki.serverCertFile, keyFile: pki.serverKeyFile, ca: pki.caCert } });
+  }, 60_000);
+
+  test(`on a Unix socket: ${IDLE_CLIENTS} clients at once`, async ({ backend }) => {
+    await idleClients(backend, "idle clients on a Unix socket", { unixPath: join(pki.dir, `accept-${backend}.sock`) });
   }, 60_000);
 
   test(`${RESETS} clients that reset before or during their request (${RESET_WAVE} at once)`, async ({ backend }) => {
     const wave = Math.max(1, Math.min(RESET_WAVE, descriptorBudget()));
     await underLoad(backend, async (server) => {
       await inWaves(RESETS, wave, async (index) => {
-        const client = connect(server.port);
+        const client = connect(server.address);
         if (await client.connected) {
           switch (index % 4) {
             case 0: // at once: likely before the server accepted it
@@ -250,7 +265,7 @@ describe("accept-loop faults in a child runtime with ulimit -n 256", () => {
     await underLoad(backend, async (server) => {
       let cutOff = 0;
       await inWaves(SLOWLORIS, atOnce, async () => {
-        const client = connect(server.port);
+        const client = connect(server.address);
         // Half a head, then nothing: only the server's timeout ends it.
         if (await client.connected) client.socket.write("GET / HTTP/1.1\r\nHost: slow");
         client.socket.on("data", () => client.socket.destroy()); // the 408: done
