@@ -148,9 +148,14 @@ async function drain(stream: ProcessReceiveStream | null, into: string[]): Promi
  * runs `load`, then checks that it still answers, that its descriptors are back to the
  * baseline and that it shuts down cleanly on SIGTERM.
  */
-async function underLoad(backend: BackendName, load: (server: Server) => Promise<void>, variant?: Variant): Promise<void> {
+async function underLoad(
+  backend: BackendName,
+  load: (server: Server) => Promise<void>,
+  variant?: Variant,
+  requestTimeout = REQUEST_TIMEOUT,
+): Promise<void> {
   const https = variant !== undefined && "tls" in variant ? variant.tls : undefined;
-  const args = [backend, String(REQUEST_TIMEOUT)];
+  const args = [backend, String(requestTimeout)];
   if (https !== undefined) args.push("tls", https.certFile, https.keyFile);
   if (variant !== undefined && "unixPath" in variant) args.push("unix", variant.unixPath);
   const command = ["sh", "-c", `ulimit -n ${FD_LIMIT} && exec "$0" "$@"`, ...runtimeCommand(FIXTURE, args)];
@@ -212,7 +217,7 @@ async function idleClients(backend: BackendName, what: string, variant?: Variant
     for (const client of clients) client.socket.destroy();
     await Promise.all(clients.map((client) => client.closed));
     if (queued !== undefined) expect(await queued).toBe("HTTP/1.1 200 OK");
-  }, variant);
+  }, variant, 60_000); // the clients stay connected until they close (a TLS handshake is limited by it too)
 }
 
 let pki: TestPki;
