@@ -2,7 +2,8 @@
 // child runtime (this runtime's own binary) on the backend under test, started with
 // `ulimit -n 256`, under hostile load from node:net clients in this process: more clients
 // than the child has descriptors (serve waits and accepts again instead of dying),
-// clients that reset mid-request, slowloris clients. Afterwards normal requests are
+// clients that reset mid-request, slowloris clients; the first also over TLS
+// (TLSListener) and on a Unix socket. Afterwards normal requests are
 // answered, the child's descriptor count is back to its baseline, and it exits cleanly on
 // SIGTERM without an unhandled rejection.
 //
