@@ -5,6 +5,7 @@
  *                                              itself (keep-alive, a 400, a slowloris client,
  *                                              a graceful shutdown), prints them and exits
  *   node examples/http-server.ts --port 8080   serves http://127.0.0.1:8080/ until Ctrl-C
+ *     [--host H] [--request-timeout MS]        (the per-request timeout; default 10 000)
  *   deno run -A examples/http-server.ts …      bun examples/http-server.ts …
  *
  * - `createTcpListener` + `serve`: one task per connection, in a task group the server owns.
@@ -325,8 +326,11 @@ function isMain(): boolean {
   return entry !== undefined && import.meta.url === pathToFileURL(entry).href;
 }
 
-/** `--port N [--host H]`: serve until SIGINT (the first one drains, a second one exits at once). */
-async function serveUntilInterrupted(port: number, host: string): Promise<void> {
+/**
+ * `--port N [--host H] [--request-timeout MS]`: serve until SIGINT (the first one drains, a
+ * second one exits at once).
+ */
+async function serveUntilInterrupted(port: number, host: string, requestTimeout?: number): Promise<void> {
   let interrupts = 0;
   let server: HttpServer | undefined;
   const onInterrupt = () => {
@@ -338,7 +342,12 @@ async function serveUntilInterrupted(port: number, host: string): Promise<void> 
   try {
     await run(() =>
       taskGroup(async (tg) => {
-        server = await startHttpServer(tg, { host, port, onError: (error) => console.error("handler failed:", error) });
+        server = await startHttpServer(tg, {
+          host,
+          port,
+          ...(requestTimeout === undefined ? {} : { requestTimeout }),
+          onError: (error) => console.error("handler failed:", error),
+        });
         console.log(`serving on http://${host}:${server.port}/ (${detectRuntime()}); Ctrl-C stops`);
         if (interrupts > 0) server.shutdown();
       })
@@ -487,7 +496,10 @@ if (isMain()) {
     const port = Number(args[at + 1]);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new RangeError(`--port must be 0–65535, got ${args[at + 1]}`);
     const hostAt = args.indexOf("--host");
-    await serveUntilInterrupted(port, hostAt >= 0 ? args[hostAt + 1]! : "127.0.0.1");
+    const timeoutAt = args.indexOf("--request-timeout");
+    const timeout = timeoutAt >= 0 ? Number(args[timeoutAt + 1]) : undefined;
+    if (timeout !== undefined && !(timeout > 0)) throw new RangeError(`--request-timeout must be a positive number of ms, got ${args[timeoutAt + 1]}`);
+    await serveUntilInterrupted(port, hostAt >= 0 ? args[hostAt + 1]! : "127.0.0.1", timeout);
   } else {
     await selfCheck();
   }

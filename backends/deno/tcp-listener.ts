@@ -33,7 +33,14 @@ export function isDroppedConnection(error: unknown): boolean {
 
 const noop = (): void => {};
 
-/** Accepts from `native`, dropping connections that died on the way. */
+/**
+ * Accepts from `native`, dropping connections that died on the way. Out of descriptors,
+ * Deno's accept fails with "Too many open files" (EMFILE): that becomes the portable
+ * OSError, and `serve` waits 100 ms and accepts again (the native listener stays usable,
+ * so nothing is routed around it). What made Deno panic under this load was the uncaught
+ * error once serve had ended: Deno 2.9 panics when it reports an uncaught error while
+ * the process is out of descriptors.
+ */
 async function acceptLive(native: DenoListener, port: number): Promise<DenoConn> {
   for (;;) {
     try {

@@ -459,15 +459,41 @@ class NodeRawListener implements RawListener {
     }
   };
 
-  /** Records a server error for the pending and the next accept. */
-  fail = (error: unknown): void => {
-    if (this.#error === undefined) this.#error = error;
+  /**
+   * A server error: it fails the pending accept, and every later one unless it is
+   * transient. libuv handles EMFILE/ENFILE itself (it accepts and closes the connections
+   * it has no descriptor for, with a descriptor it keeps in reserve); only when that
+   * reserve is gone does the server report EMFILE here, and it goes on listening. So an
+   * accept that ran out of descriptors or buffers, or one connection that died on the way
+   * in, fails only the accept pending now (`serve` waits and accepts again).
+   */
+  fail = (failure: unknown): void => {
+    const error = toOSError(failure, "accept", this.#unixPath !== undefined
+      ? { path: this.#unixPath }
+      : { address: socketAddress(this.info.localAddress, this.info.localPort) });
+    if (this.#error === undefined && !isTransientAcceptError(error)) this.#error = error;
     const reject = this.#acceptReject;
     if (reject !== undefined) {
       this.#acceptResolve = this.#acceptReject = undefined;
       reject(error);
     }
   };
+}
+
+/** Accept errors after which the server still listens (see `NodeRawListener.fail`). */
+function isTransientAcceptError(error: unknown): boolean {
+  switch (posixCode(error)) {
+    case "EMFILE":
+    case "ENFILE":
+    case "ENOBUFS":
+    case "ENOMEM":
+    case "ECONNABORTED":
+    case "ECONNRESET":
+    case "EPROTO":
+      return true;
+    default:
+      return false;
+  }
 }
 
 /**

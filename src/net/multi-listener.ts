@@ -58,7 +58,9 @@ export class MultiListener<T> extends ListenerBase<T> {
    * Accepts connections on every listener until cancelled, running `handler(connection)`
    * for each as a task of `taskGroup` (one task group of its own when omitted). Each
    * connection is closed when its handler ends; a failing handler's error surfaces in the
-   * task group, or goes to `options.onHandlerError` (see {@linkcode ServeOptions}).
+   * task group, or goes to `options.onHandlerError` (see {@linkcode ServeOptions}). Each
+   * listener's own `serve` accepts: out of file descriptors it waits 100 ms and accepts
+   * again.
    *
    * @example
    * ```ts

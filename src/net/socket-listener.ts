@@ -8,11 +8,12 @@ import type { RawListener, RawSocket } from "../backend/index.ts";
 import { currentScope } from "../core/cancel-scope.ts";
 import { BusyResourceError, Cancelled, ClosedResourceError } from "../core/errors.ts";
 import { type TaskGroup, taskGroup as openTaskGroup } from "../core/task-group.ts";
+import { sleep } from "../core/time.ts";
 import { waitCancellable } from "../core/wait.ts";
 import type { TypedAttributeMap } from "../streams/typed-attribute.ts";
 import { handleConnection, serveArguments } from "../streams/serve.ts";
 import { ListenerBase, type ServeOptions } from "../streams/types.ts";
-import { isDroppedConnection, validateFunction } from "./address.ts";
+import { validateFunction } from "./address.ts";
 import { SocketStream, socketAttributes } from "./socket-stream.ts";
 
 const resolved: Promise<void> = Promise.resolve();
@@ -28,8 +29,55 @@ function closeQuietly(raw: { close(): void | Promise<void> }): void | Promise<vo
 }
 
 /**
+ * @internal How long `serve` waits before accepting again after the process (or the
+ * system) ran out of file descriptors or buffers: 100 ms, as Trio's `serve_listeners`.
+ */
+export const ACCEPT_RETRY_DELAY = 100;
+
+/**
+ * @internal Whether an accept failed for want of resources that come back once
+ * connections close: descriptors of the process (EMFILE) or of the system (ENFILE),
+ * socket buffers (ENOBUFS) or memory (ENOMEM). The connection stays in the kernel's
+ * listen queue (or was dropped by the runtime); accepting again later succeeds.
+ */
+export function isAcceptCapacityError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "EMFILE" || code === "ENFILE" || code === "ENOBUFS" || code === "ENOMEM";
+}
+
+/**
+ * @internal Whether an accept failed only because that one connection died before or
+ * while it was accepted (reset, aborted, or a network error the kernel reports on the
+ * new socket, which accept(2) on Linux says to treat like EAGAIN): the next one is
+ * accepted instead.
+ */
+export function isAbortedAccept(error: unknown): boolean {
+  switch ((error as { code?: unknown } | null)?.code) {
+    case "ECONNABORTED":
+    case "ECONNRESET":
+    case "ENOTCONN":
+    case "EPROTO":
+    case "ENETDOWN":
+    case "ENETUNREACH":
+    case "EHOSTDOWN":
+    case "EHOSTUNREACH":
+    case "ENONET":
+    case "ENOPROTOOPT":
+    case "EOPNOTSUPP":
+    case "ETIMEDOUT":
+      return true;
+    default:
+      return false;
+  }
+}
+
+/**
  * @internal The accept loop of `serve`: accepts until cancelled (or until accepting fails),
- * starting `handler` for each connection in `group`.
+ * starting `handler` for each connection in `group`. Out of descriptors or buffers
+ * ({@linkcode isAcceptCapacityError}), it sleeps {@linkcode ACCEPT_RETRY_DELAY} ms (the
+ * core's `sleep`: a cancellation point, driven by a virtual clock) and accepts again; a
+ * connection that died on the way in ({@linkcode isAbortedAccept}) is skipped. Any other
+ * error ends the loop.
  */
 export async function acceptLoop<T extends { aclose(): Promise<void> }>(
   listener: { accept(): Promise<T> },
@@ -39,7 +87,18 @@ export async function acceptLoop<T extends { aclose(): Promise<void> }>(
 ): Promise<never> {
   const onHandlerError = options?.onHandlerError;
   for (;;) {
-    const connection = await listener.accept();
+    let connection: T;
+    try {
+      connection = await listener.accept();
+    } catch (error) {
+      if (isAcceptCapacityError(error)) {
+        // Connections that close meanwhile give their descriptors back.
+        await sleep(ACCEPT_RETRY_DELAY);
+        continue;
+      }
+      if (isAbortedAccept(error)) continue;
+      throw error;
+    }
     group.startSoon(handleConnection<T>, handler, connection, onHandlerError);
   }
 }
@@ -99,8 +158,11 @@ export class SocketListener extends ListenerBase<SocketStream> {
 
   /**
    * Waits for the next connection. A checkpoint; a cancelled accept loses no connection
-   * (the next accept gets it). Throws {@linkcode BusyResourceError} if another task is
-   * accepting and {@linkcode ClosedResourceError} once the listener is closed.
+   * (the next accept gets it). A connection reset or aborted before it was accepted is
+   * skipped. Throws {@linkcode BusyResourceError} if another task is accepting,
+   * {@linkcode ClosedResourceError} once the listener is closed, and the OS error
+   * (`code` `"EMFILE"`, `"ENFILE"`…) when the process is out of file descriptors (then a
+   * later accept can succeed; `serve` waits 100 ms and accepts again).
    *
    * @example
    * ```ts
@@ -136,7 +198,9 @@ export class SocketListener extends ListenerBase<SocketStream> {
    * Accepts connections until cancelled, running `handler(connection)` for each as a task
    * of `taskGroup` (a task group of its own when omitted). A connection is closed when its
    * handler returns or fails; a failing handler's error surfaces in the task group, or
-   * goes to `options.onHandlerError` (see {@linkcode ServeOptions}).
+   * goes to `options.onHandlerError` (see {@linkcode ServeOptions}). Out of file
+   * descriptors (EMFILE, ENFILE) or buffers (ENOBUFS, ENOMEM), it waits 100 ms and
+   * accepts again, as Trio's `serve_listeners`; any other accept error ends it.
    *
    * @example
    * ```ts
@@ -239,7 +303,7 @@ export class SocketListener extends ListenerBase<SocketStream> {
   _onAcceptError = (error: unknown): void => {
     this._inFlight = false;
     // A connection that died on the way in is dropped; the next one is accepted.
-    if (!this._closed && isDroppedConnection(error)) {
+    if (!this._closed && isAbortedAccept(error)) {
       if (this._reject !== undefined) this._acceptRaw();
       return;
     }

@@ -112,7 +112,8 @@ export class TLSListener extends ListenerBase<TLSStream> {
    * Accepts connections until cancelled; runs `handler(tlsStream)` for each after a
    * successful handshake, in `taskGroup` (the wrapped listener's own when omitted).
    * `options.onHandlerError` keeps the server going when a handler fails (see
-   * {@linkcode ServeOptions}).
+   * {@linkcode ServeOptions}). The wrapped listener's accept loop does the accepting: out
+   * of file descriptors it waits and accepts again, as its `serve` does.
    *
    * @example
    * ```ts
