@@ -2,13 +2,14 @@
  * The server process of the HTTP benchmark (http.bench.ts starts one per candidate, on the
  * runtime under test, so that wrk, the client and the server never share a process):
  *
- *   <runtime> scripts/bench/http-serve.ts --impl anyts|raw [--port 0] [--timeout ms]
+ *   <runtime> scripts/bench/http-serve.ts --impl anyts|raw|floor [--port 0] [--timeout ms]
  *                                         [--cert file --key file [--standard-compatible false]]
  *
  * `anyts` is examples/http-server.ts (`startHttpServer`, native backend; `--timeout` is its
  * per-request `moveOnAfter`, none without it); `raw` is the runtime's own API
  * (http-raw-node.ts, http-raw-deno.ts or http-raw-bun.ts; `--timeout` a per-connection
- * timer re-armed per request). Only the chosen implementation is loaded: the raw server
+ * timer re-armed per request); `floor` (Node only, plain) is http-floor-node.ts, the raw
+ * server served in pull style (a promise per chunk, an async context per connection). Only the chosen implementation is loaded: the raw server
  * never loads anyts. Prints `READY <port>` once listening; on a stdin line `gc` collects
  * garbage (when the runtime exposes it) and prints `GC`; exits when stdin ends.
  *
@@ -76,7 +77,13 @@ async function main(args: string[]): Promise<void> {
     process.stdout.write(`READY ${server.port}\n`);
     return;
   }
-  if (impl !== "anyts") throw new TypeError(`--impl must be anyts or raw, got ${impl}`);
+  if (impl === "floor") {
+    // Node only: the pull-model floor (http-floor-node.ts).
+    const server = await (await import("./http-floor-node.ts")).startNodeFloorServer({ host, port, requestTimeout, tls });
+    process.stdout.write(`READY ${server.port}\n`);
+    return;
+  }
+  if (impl !== "anyts") throw new TypeError(`--impl must be anyts, raw or floor, got ${impl}`);
   const { run, taskGroup, sleepForever } = await import("../../mod.ts");
   const { startHttpServer } = await import("../../examples/http-server.ts");
   await run(() =>

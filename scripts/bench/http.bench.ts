@@ -9,7 +9,9 @@
  * first, …). Every server is warmed up (`ANYTS_HTTP_WARMUP` s of wrk) before it is measured.
  *
  * Cases (variants × connection counts), each `wrk -t2 -cC -dDs` against `GET /`:
- * - `plain`: no per-request timeout on either side;
+ * - `plain`: no per-request timeout on either side; on Node also `floor` (http-floor-node.ts:
+ *   the raw server pulling a promise per chunk inside an async context per connection — the
+ *   cost of a promise-based API itself, no anyts code) against the raw server;
  * - `tls` (anyts's default TLS, the engine) and `tls-fast` (`standardCompatible: false`,
  *   the runtime's native TLS where the backend has it) against the raw TLS server;
  * - `timeout`: a per-request `moveOnAfter` (anyts) against a per-connection timer re-armed
@@ -74,6 +76,8 @@ const WRK = process.env.ANYTS_HTTP_WRK || "wrk";
 const ONLY = process.env.ANYTS_BENCH_ONLY ?? "";
 const RESULTS = process.env.ANYTS_BENCH_RESULTS ?? "";
 const runtime = runtimeLabel();
+/** Node has the pull-model floor server (http-floor-node.ts); Deno's raw server pulls already. */
+const onNode = !("Deno" in globalThis) && !("Bun" in globalThis);
 const selected = (caseName: string) => ONLY === "" || caseName.includes(ONLY);
 
 // ---------------------------------------------------------------- tools
@@ -340,8 +344,15 @@ function variants(certs: { cert: string; key: string } | undefined): Variant[] {
     {
       name: "plain",
       tls: false,
-      candidates: [{ name: "anyts", args: ["--impl", "anyts"] }, { name: "raw", args: ["--impl", "raw"] }],
-      rows: [{ candidate: "anyts", baseline: "raw", rps: 0.9, cpu: 1.15, label: "plain" }],
+      candidates: [
+        { name: "anyts", args: ["--impl", "anyts"] },
+        { name: "raw", args: ["--impl", "raw"] },
+        ...(onNode ? [{ name: "floor", args: ["--impl", "floor"] }] : []),
+      ],
+      rows: [
+        { candidate: "anyts", baseline: "raw", rps: 0.9, cpu: 1.15, label: "plain" },
+        ...(onNode ? [{ candidate: "floor", baseline: "raw", label: "floor: raw node:net pulled (a promise per chunk, an async context per connection)" }] : []),
+      ],
     },
     {
       name: "tls",
@@ -415,7 +426,9 @@ async function runVariant(variant: Variant): Promise<void> {
         });
         const rpsTarget = row.rps === undefined ? undefined : { value: row.rps, atLeast: true };
         const cpuTarget = row.cpu === undefined ? undefined : { value: row.cpu };
-        const prefix = row.baseline === "raw" ? name : `http moveOnAfter cost c${connections}`;
+        const prefix = row.baseline !== "raw"
+          ? `http moveOnAfter cost c${connections}`
+          : row.candidate === "anyts" ? name : `http ${variant.name} ${row.candidate} c${connections}`;
         const rps = record(`${prefix} req/s`, samples((r) => r.rps), row.candidate, row.baseline, rpsTarget);
         const p99 = median(results[row.candidate]!.map((r) => r.p99Ms)) / median(results[row.baseline]!.map((r) => r.p99Ms));
         const cpu = row.baseline === "raw" ? record(`${prefix} CPU/req`, samples((r) => r.cpuUsPerRequest), row.candidate, row.baseline, cpuTarget) : NaN;
